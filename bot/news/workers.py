@@ -1,0 +1,84 @@
+"""Run CPU-bound pipeline work off the event loop, in worker processes with a hard deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bot.errors import ExtractError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Measured: numpy's BLAS with two threads made sumy's LSA 17-75x slower; one thread per worker.
+_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def pin_blas_threads() -> None:
+    """Limit BLAS to one thread in this process (call before numpy is imported)."""
+    for var in _BLAS_VARS:
+        os.environ[var] = "1"
+
+
+def _init_worker() -> None:
+    pin_blas_threads()
+    # Warm the heavy imports once per worker, not once per briefing.
+    import bot.news.briefing  # noqa: F401
+
+
+class Workers:
+    """A small pool for extraction and summarising; `mode="thread"` trades the hard deadline for no forks."""
+
+    def __init__(self, size: int | None = None, *, mode: str = "process") -> None:
+        self.size = size or max(1, min(2, os.cpu_count() or 1))
+        self.mode = mode
+        self._pool: cf.Executor | None = None
+
+    def _ensure(self) -> cf.Executor:
+        if self._pool is None:
+            if self.mode == "process":
+                ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+                self._pool = cf.ProcessPoolExecutor(self.size, mp_context=ctx, initializer=_init_worker)
+            else:
+                self._pool = cf.ThreadPoolExecutor(self.size, thread_name_prefix="newsbrief-cpu")
+        return self._pool
+
+    def _kill(self) -> None:
+        """Stop every worker process: the only way to end a runaway extraction."""
+        pool = self._pool
+        self._pool = None
+        if isinstance(pool, cf.ProcessPoolExecutor):
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run fn(*args) in a worker; past `timeout` seconds the work is stopped and ExtractError raised."""
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            pool = self._ensure()
+            future = loop.run_in_executor(pool, fn, *args)
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except TimeoutError:
+                if self.mode == "process":
+                    log.warning("worker passed its %.0f s deadline; restarting the pool", timeout)
+                    self._kill()
+                raise ExtractError(f"the page took longer than {timeout:.0f} s to read") from None
+            except cf.BrokenExecutor:
+                # Another task's deadline killed the pool under us: run once more on a fresh pool.
+                self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Shut the pool down, waiting for nothing."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
