@@ -1,0 +1,193 @@
+"""Plain text -> Article, and the line-level clean-up that HTML extraction shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.errors import ExtractError
+from bot.models import Article, Link
+
+NO_TEXT = "the page has no article text I can read"
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_URL_RE = re.compile(r"https?://\S+")
+_JUNK_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd]")
+_TERMINAL = tuple(".!?…:;\"'”’»)]")
+
+# Lines that introduce another story rather than continue this one.
+_RELATED_RE = re.compile(
+    r"^\s*(?:read also|read more|also read|see also|related|related article|related story|more|more on this|"
+    r"also on [\w.]+|recommended|lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|weiterlesen|"
+    r"lire aussi|à lire aussi|leer también|lee también|leggi anche)\s*[:：>»|-]\s*(?P<title>.+)$",
+    re.IGNORECASE,
+)
+
+# Whole lines that are page furniture in any article: credits, sharing prompts, legal notices.
+_BOILERPLATE_RE = re.compile(
+    r"^(?:"
+    r"(?:source|sources|photo|photos|image|images|picture|credit|credits|foto|bild|quelle|fuente|fonte)\s*:.*"
+    r"|\(?(?:photo|image|picture|foto|bild) (?:by|credit|courtesy)\b.*"
+    r"|.*\b(?:getty images|shutterstock|reuters/|ap photo|afp via getty|dpa/)\S*\)?\.?"
+    r"|(?:like this story|share this|share on|share (?:this|the) article|follow us on|"
+    r"sign up for (?:our|the) newsletter|subscribe to our)\b.{0,60}"
+    r"|(?:advertisement|anzeige|werbung|publicidad|sponsored|tags?|topics|comments?|\d+ comments?|"
+    r"don'?t miss|most read|trending|print article|order reprints|print|email|share|tweet)\s*:?"
+    r"|(?:copyright|©|\(c\)).{0,200}"
+    r"|all rights reserved\.?"
+    r"|write to .{1,80} at \S+@\S+"
+    r"|this copy is for your personal, non-commercial use only.*"
+    r"|an error has occurred, please try again later\.?"
+    r"|tell us what you think.*"
+    r"|(?:updated|published|posted|last updated|aktualisiert|veröffentlicht)(?: at| on|:)? [\w ,.:/-]{1,40}"
+    r")$",
+    re.IGNORECASE,
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case words only, with typographic quotes folded, for comparing lines."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    return " ".join(_WORD_RE.findall(text.lower()))
+
+
+def similar(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Whether two lines say nearly the same words (a repeated headline reworded slightly)."""
+    wa, wb = set(normalise(a).split()), set(normalise(b).split())
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / len(wa | wb) >= threshold
+
+
+def clean_inline(text: str) -> str:
+    """Collapse whitespace and drop characters that are never text (controls, NULs, lone surrogates)."""
+    text = _JUNK_RE.sub("", text)
+    return re.sub(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+", " ", text).strip()
+
+
+def word_count(text: str) -> int:
+    """How many words a line has."""
+    return len(_WORD_RE.findall(text))
+
+
+def is_sentence(line: str) -> bool:
+    """Whether a line reads as body prose rather than a heading or a label."""
+    return line.rstrip().endswith(_TERMINAL) or word_count(line) > 25
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether a whole line is page furniture (credit, share prompt, legal notice)."""
+    return bool(_BOILERPLATE_RE.match(line.strip()))
+
+
+def related_title(line: str) -> tuple[str, str] | None:
+    """For a 'Read also: <title>' line, the title and any URL it names."""
+    match = _RELATED_RE.match(line)
+    if match is None:
+        return None
+    rest = match.group("title").strip()
+    url_match = _URL_RE.search(rest)
+    url = url_match.group(0).rstrip(").,") if url_match else ""
+    title = _URL_RE.sub("", rest).strip(" -–—|()[]")
+    if not title and not url:
+        return None
+    return title or url, url
+
+
+def _merge_wrapped(block: list[str]) -> list[str]:
+    """Join hard-wrapped lines of one blank-line-separated block back into paragraphs."""
+    if len(block) < 2:
+        return block
+    wrapped = sum(1 for line in block[:-1] if 40 <= len(line) <= 100 and not line.endswith(_TERMINAL))
+    merged: list[str] = [block[0]]
+    for line in block[1:]:
+        prev = merged[-1]
+        continues = not prev.endswith(_TERMINAL) and (line[:1].islower() or wrapped >= len(block) // 2 + 1)
+        if continues and is_sentence(prev + " " + line) and word_count(prev) >= 6:
+            merged[-1] = prev + " " + line
+        else:
+            merged.append(line)
+    return merged
+
+
+def _lines(text: str) -> list[str]:
+    """Non-empty logical lines, hard-wrapped paragraphs rejoined."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [clean_inline(line) for line in block.splitlines()]
+        out.extend(_merge_wrapped([line for line in lines if line]))
+    return out
+
+
+def _is_heading(line: str) -> bool:
+    return not is_sentence(line) and 1 <= word_count(line) <= 20
+
+
+def _find_headline(lines: list[str]) -> tuple[int, str]:
+    """Index and text of the headline: the first heading-like line, skipping a breadcrumb trail."""
+    for i, line in enumerate(lines[:6]):
+        if not _is_heading(line):
+            continue
+        norm = normalise(line)
+        # A breadcrumb ("Home Updates Politics <headline>") ends with the real headline found nearby.
+        for later in lines[i + 1 : i + 6]:
+            later_norm = normalise(later)
+            if later_norm and norm != later_norm and norm.endswith(" " + later_norm) and _is_heading(later):
+                return lines.index(later, i + 1), later
+        return i, line
+    first = lines[0]
+    words = first.split()
+    return 0, " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+
+
+def clean_paragraphs(paragraphs: list[str], headline: str) -> list[str]:
+    """Drop a leading headline repeat, furniture lines and back-to-back duplicates from body text."""
+    out: list[str] = []
+    head_norm = normalise(headline)
+    for para in paragraphs:
+        norm = normalise(para)
+        if not norm or (out and norm == normalise(out[-1])):
+            continue
+        # Only before the body starts: later a similar line is usually a recipe card or table title.
+        if not out and head_norm and (norm == head_norm or (not is_sentence(para) and similar(para, headline))):
+            continue
+        if is_boilerplate(para) or related_title(para) is not None:
+            continue
+        out.append(para)
+    return out
+
+
+def extract_text(content: str, *, url: str | None = None, language_hint: str | None = None) -> Article:
+    """A plain-text article: headline, standfirst, body paragraphs and 'Read also' links."""
+    lines = _lines(content)
+    if not lines or not any(is_sentence(line) and word_count(line) >= 4 for line in lines):
+        raise ExtractError(NO_TEXT)
+    index, headline = _find_headline(lines)
+    related: list[Link] = []
+    description: str | None = None
+    body: list[str] = []
+    for pos, line in enumerate(lines):
+        if pos <= index and (pos == index or _is_heading(line)):
+            continue  # the headline and whatever trail sat above it
+        rel = related_title(line)
+        if rel is not None:
+            related.append(Link(title=rel[0], url=rel[1]))
+            continue
+        if _is_heading(line):
+            # A long unpunctuated sentence right after the headline is the standfirst (dek).
+            if description is None and not body and word_count(line) >= 8 and not similar(line, headline):
+                description = line
+            continue
+        body.append(line)
+    paragraphs = clean_paragraphs(body, headline)
+    if not paragraphs:
+        raise ExtractError(NO_TEXT)
+    return Article(
+        headline=headline,
+        paragraphs=tuple(paragraphs),
+        url=url,
+        canonical_url=url,
+        language=language_hint,
+        related=tuple(related),
+        description=description,
+    )
