@@ -1,16 +1,17 @@
 """config.yaml -> frozen typed settings.
 
-INTERIM LOADER: the shapes below are the contract other modules code against;
-the full validation (line/column errors, did-you-mean, env substitution) is issue 5.
+The dataclasses below are the contract other modules code against (field names and
+defaults). bot/config_schema.py validates a file against them and reports every problem
+as `file:line:column key.path: what is wrong`; docs/configuration.md documents each key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-import yaml
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import ConfigError
 
@@ -125,37 +126,96 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     commands: CommandSettings = field(default_factory=CommandSettings)
     source: str | None = None
+    # Key paths whose value came from ${NAME}: public_view hides them, they may be secrets.
+    from_env: tuple[str, ...] = field(default=(), compare=False)
 
 
-def _build(cls: Any, data: Any, path: str) -> Any:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping")
-    kwargs: dict[str, Any] = {}
-    known = {f.name: f for f in fields(cls)}
-    for key, value in data.items():
-        if key not in known:
-            raise ConfigError(f"{path}.{key}: unknown key")
-        sub = known[key].default_factory if known[key].default_factory is not None else None  # type: ignore[misc]
-        if sub is not None and is_dataclass(sub):
-            kwargs[key] = _build(sub, value or {}, f"{path}.{key}")
-        elif isinstance(value, list):
-            kwargs[key] = tuple(value)
-        else:
-            kwargs[key] = value
-    return cls(**kwargs)
+def parse_settings(text: str, *, filename: str = "config.yaml", env: Mapping[str, str] | None = None) -> Settings:
+    """Validate config text; raises ConfigError listing every problem. `env` defaults to os.environ."""
+    from bot.config_schema import validate
+
+    settings, problems = validate(text, filename, env)
+    if settings is None:
+        raise ConfigError(problems)
+    return settings
 
 
 def load_settings(path: str | Path | None) -> Settings:
-    """Read and validate a config file; None or a missing default file gives the defaults."""
+    """Read and validate a config file; None gives the defaults. Raises ConfigError."""
     if path is None:
         return Settings()
-    text = Path(path).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the file must hold a mapping")
-    feeds = tuple(_build(FeedSettings, f, f"feeds[{i}]") for i, f in enumerate(data.pop("feeds", []) or []))
-    digests = tuple(_build(DigestSettings, d, f"digests[{i}]") for i, d in enumerate(data.pop("digests", []) or []))
-    base = _build(Settings, data, "config")
-    from dataclasses import replace
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: file not found") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{name}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise ConfigError(f"{name}: cannot be read ({err.strerror or err})") from None
+    return parse_settings(text, filename=name)
 
-    return replace(base, feeds=feeds, digests=digests, source=str(path))
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summarise_settings(settings: Settings) -> str:
+    """One line for check-config, e.g. "config.yaml OK: 3 feeds, 2 digests, 1 guild"."""
+    name = settings.source or "defaults"
+    parts = [
+        _plural(len(settings.feeds), "feed"),
+        _plural(len(settings.digests), "digest"),
+        _plural(len(settings.discord.guilds), "guild"),
+    ]
+    return f"{name} OK: {', '.join(parts)}"
+
+
+_HIDDEN = "(hidden)"
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{_HIDDEN}@{host}"))
+
+
+def _hide(data: Any, path: list[str]) -> None:
+    """Replace the value at a key path like "feeds[0].url" inside nested dicts and lists."""
+    node = data
+    for step in path[:-1]:
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    last = path[-1]
+    if isinstance(node, list):
+        node[int(last)] = _HIDDEN
+    else:
+        node[last] = _HIDDEN
+
+
+def public_view(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, without secrets (for /config show)."""
+    data = asdict(settings)
+    data.pop("from_env", None)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    data = plain(data)
+    for key_path in settings.from_env:
+        steps = [s for s in key_path.replace("[", ".").replace("]", "").split(".") if s]
+        try:
+            _hide(data, steps)
+        except (KeyError, IndexError, ValueError, TypeError):
+            continue  # the value was dropped or reshaped; nothing left to hide
+    if data["storage"].get("url") and data["storage"]["url"] != _HIDDEN:
+        data["storage"]["url"] = _without_password(data["storage"]["url"])
+    for feed in data["feeds"]:
+        if feed["url"] != _HIDDEN:
+            feed["url"] = _without_password(feed["url"])
+    return data
