@@ -1,0 +1,236 @@
+"""Offline text basics: sentence splitting, word tokens, stop words and language detection.
+
+sumy's own Tokenizer needs NLTK punkt data that the bot never downloads, so the splitter
+here is rule-based: a boundary is any run of . ! ? … (plus closing quotes or brackets)
+followed by white space, unless the token before it is a known abbreviation, an initial
+or an ordinal, or the next word starts in lower case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from importlib import resources
+
+from sumy.nlp.stemmers import Stemmer
+
+# Languages for which sumy has both a real stemmer and a stop-word list, and whose words
+# are separated by spaces (Chinese, Japanese, Korean and Thai need segmenters we lack).
+LANGUAGES: dict[str, str] = {
+    "en": "english",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "sv": "swedish",
+    "cs": "czech",
+    "sk": "slovak",
+    "pl": "polish",
+    "el": "greek",
+    "uk": "ukrainian",
+    "ar": "arabic",
+}
+
+# Abbreviations that never end a sentence: they precede a name, number or noun.
+_TITLES = {
+    "mr", "mrs", "ms", "mx", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt",
+    "capt", "cmdr", "adm", "maj", "cpl", "pvt", "spc", "st", "ste", "mt", "ft", "rev", "hon",
+    "pres", "supt", "insp", "det", "fr", "sr", "sra", "srta", "jr", "dra", "lic", "ing",
+    "mme", "mlle", "mgr", "hr", "frau", "herr", "dipl", "vs", "v", "cf", "approx",
+    "bzw", "ca", "vgl", "usw", "evtl", "ggf", "inkl",
+    "bd", "av", "avda", "ed", "eds", "op",
+    "sig", "cie", "ass", "dept", "est", "bros", "u", "d", "h", "o", "z", "b", "ex",
+}
+# Abbreviations before a number: "No. 10", "Nr. 5", "Art. 3", "p. 12".
+_NUMBERED = {"no", "nos", "nr", "nº", "núm", "art", "abs", "vol", "p", "pp", "pág", "fig", "tel"}
+# Month abbreviations end a sentence only before a capitalised stop word.
+_MONTHS = {
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "janv", "févr", "avr", "juil", "déc", "ene", "abr", "ago", "dic", "okt", "dez",
+}
+# Abbreviations that may also end a sentence ("... in the U.S. The ...", "... etc. Then").
+_AMBIGUOUS = {"inc", "ltd", "co", "corp", "plc", "llc", "al", "ag", "gmbh", "sa", "jr", "bzw", "usw"}
+
+_BOUNDARY = re.compile(r"""[.!?…]+['"’”»)\]]*(?=\s)""")
+_TOKEN_BEFORE = re.compile(r"""([^\s"'“‘(\[«]*?)[.!?…]+['"’”»)\]]*$""")
+_NEXT_WORD = re.compile(r"""\s+['"“‘«(\[¿¡-]*(\S*)""")
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_PARAGRAPHS = re.compile(r"\n\s*\n|\r\n\s*\r\n|\n(?=\s*[-•*–]\s)")
+
+
+@lru_cache(maxsize=32)
+def stop_words(language: str = "en") -> frozenset[str]:
+    """sumy's bundled stop words for an ISO code (empty when the language is unknown)."""
+    name = LANGUAGES.get(language)
+    if name is None:
+        return frozenset()
+    # Read sumy's file directly: sumy's get_stop_words() resolves the name through pycountry,
+    # which costs ~80 ms on first use.
+    data = resources.files("sumy").joinpath("data", "stopwords", f"{name}.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in data.splitlines() if w.strip())
+
+
+@lru_cache(maxsize=32)
+def stemmer(language: str = "en") -> Callable[[str], str]:
+    """sumy's stemmer for an ISO code, memoised (any callable works as a sumy stemmer)."""
+    name = LANGUAGES.get(language, "english")
+    # sumy's Stemmer() resolves the name through pycountry, which costs ~100 ms on first
+    # use; the same Snowball classes are taken directly here.
+    special = Stemmer.SPECIAL_STEMMERS.get(name)
+    if special is not None:
+        base: Callable[[str], str] = special
+    else:
+        from nltk.stem import snowball
+
+        base = getattr(snowball, name.capitalize() + "Stemmer")().stem
+    return lru_cache(maxsize=65536)(base)
+
+
+def stem(word: str, language: str = "en") -> str:
+    """The sumy (Snowball) stem of a lower-cased word, cached."""
+    return stemmer(language)(word.lower())
+
+
+def words(sentence: str, language: str = "en") -> list[str]:
+    """The word tokens of a sentence (letters and digits, inner apostrophes and hyphens kept)."""
+    return _WORD.findall(sentence)
+
+
+def _is_boundary(before: str, nxt: str, punct: str, language: str) -> bool:
+    """Decide whether punctuation `punct` after token `before`, followed by word `nxt`, ends a sentence."""
+    if not nxt:
+        return True
+    first = nxt[0]
+    if first.islower():
+        return False  # "e.g. the", "3 p.m. on", "... and then"
+    if "!" in punct or "?" in punct:
+        return True
+    if punct.startswith("…") or punct.startswith(".."):
+        return first.isupper() or first.isdigit() or not first.isalnum()
+    token = before.lower()
+    bare = token.rstrip(".")
+    nxt_word = _WORD.match(nxt)
+    nxt_lower = nxt_word.group(0).lower() if nxt_word else ""
+    starts_sentence = nxt_lower in stop_words(language) or nxt_lower in stop_words("en")
+    if "." in bare and re.fullmatch(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}", bare):
+        # Acronyms like U.S. or U.N.: a sentence ends only before a typical sentence opener.
+        return starts_sentence
+    if bare in _NUMBERED:
+        return not first.isdigit()
+    if len(bare) == 1 and bare.isalpha():
+        return False  # initials: "J. R. R. Tolkien", "M. Macron", "z. B."
+    if bare in _TITLES:
+        return False
+    if bare in _MONTHS:
+        return not first.isdigit() and starts_sentence
+    if bare in _AMBIGUOUS:
+        return starts_sentence
+    if bare.isdigit() and language == "de" and len(bare) <= 2:
+        return starts_sentence  # German ordinals: "am 3. Oktober"
+    return True
+
+
+def _spans(paragraph: str, language: str) -> Iterator[str]:
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        end = match.end()
+        head = paragraph[max(start, end - 80):end]  # a short look-back keeps this linear
+        before_match = _TOKEN_BEFORE.search(head)
+        before = before_match.group(1) if before_match else ""
+        nxt_match = _NEXT_WORD.match(paragraph, end)
+        nxt = nxt_match.group(1) if nxt_match else ""
+        if _is_boundary(before, nxt, match.group(0), language):
+            piece = paragraph[start:end].strip()
+            if piece:
+                yield piece
+            start = end
+    rest = paragraph[start:].strip()
+    if rest:
+        yield rest
+
+
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split text into sentences offline; blank lines and bullet lines always end a sentence."""
+    out: list[str] = []
+    for paragraph in _PARAGRAPHS.split(text):
+        for line in paragraph.split("\n") if _looks_like_lines(paragraph) else (paragraph,):
+            flat = " ".join(line.split())
+            if flat:
+                out.extend(_spans(flat, language))
+    return out
+
+
+def _looks_like_lines(paragraph: str) -> bool:
+    """A paragraph whose lines mostly end in sentence punctuation is a list of separate lines."""
+    lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return False
+    ended = sum(1 for line in lines if line[-1] in ".!?…:\"'”’")
+    return ended >= len(lines) - 1
+
+
+_SCRIPTS: tuple[tuple[str, str], ...] = (
+    ("el", r"[\u0370-\u03ff]"),
+    ("uk", r"[\u0400-\u04ff]"),
+    ("ar", r"[\u0600-\u06ff]"),
+)
+
+
+def _normalise_hint(hint: str | None) -> str | None:
+    if not hint:
+        return None
+    code = hint.strip().lower().replace("_", "-").split("-")[0]
+    if code in LANGUAGES:
+        return code
+    for iso, name in LANGUAGES.items():
+        if code == name:
+            return iso
+    return None
+
+
+def detect_language(text: str, hint: str | None = None) -> str:
+    """ISO 639-1 code of the text's language; a hint naming a supported language wins."""
+    hinted = _normalise_hint(hint)
+    if hinted:
+        return hinted
+    sample = text[:4000]
+    letters = sum(1 for ch in sample if ch.isalpha()) or 1
+    for code, pattern in _SCRIPTS:
+        if len(re.findall(pattern, sample)) > letters * 0.3:
+            return code
+    tokens = [w.lower() for w in _WORD.findall(sample)][:600]
+    if not tokens:
+        return "en"
+    best, best_score = "en", 0.0
+    for code in LANGUAGES:
+        if code in {"el", "uk", "ar"}:
+            continue
+        common = _common_words(code)
+        score = sum(1 for t in tokens if t in common) / len(tokens)
+        if score > best_score:
+            best, best_score = code, score
+    return best if best_score >= 0.05 else "en"
+
+
+# The most frequent function words per language: sumy's full lists differ a lot in size
+# (and overlap), so detection counts only these short, distinctive ones.
+_COMMON: dict[str, str] = {
+    "en": "the of and to in is that for it was on with as he be at by this are from have not they said his but an were which has had",
+    "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über",
+    "fr": "le la les de des et à en du un une est que qui dans pour pas sur au il elle ne se plus par avec ce sont aux ont été cette mais",
+    "es": "el la de que y en los del se las por un una con no es para al lo como más pero sus le ha fue este son entre también",
+    "it": "il di che la e è per un una del della le non in sono con si da al dei gli alla anche ha più ma come nel questo",
+    "pt": "o a de que e do da em um para com não uma os no se na por mais as dos como mas foi ao ele das à seu sua ou",
+    "sv": "och i att det som en på är av för med till den har de inte om ett han men var jag sig från vi så kan",
+    "cs": "a se na je že v to s z do o jsou by jako ale za jak tak pro které který byl bylo být také",
+    "sk": "a sa na je že v to s z do o sú by ako ale za ako tak pre ktoré ktorý bol bolo byť aj",
+    "pl": "i w na z że się nie do to jest o jak a ale po co tak za od są przez dla był było być które który",
+}
+
+
+@lru_cache(maxsize=32)
+def _common_words(code: str) -> frozenset[str]:
+    listed = _COMMON.get(code)
+    return frozenset(listed.split()) if listed else stop_words(code)
