@@ -13,7 +13,7 @@ from trafilatura.utils import load_html
 from bot.errors import ExtractError
 from bot.models import Article, Link
 from bot.news.extract_meta import absolute, page_meta
-from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, word_count
+from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, is_sentence, normalise, word_count
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,12 @@ _CHROME_MARK_RE = re.compile(
 )
 _CHROME_TAGS = ("nav", "header", "footer", "form", "button", "select", "menu")
 _BLOCK_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
+_DEK_XPATH = etree.XPath(
+    "//header//h2 | //header//h3 | //header//p | //h1/following-sibling::h2[1]"
+    " | //*[contains(@class, 'dek') or contains(@class, 'standfirst') or contains(@class, 'sub-head')"
+    " or contains(@class, 'subhead') or contains(@class, 'subtitle') or contains(@class, 'strapline')"
+    " or contains(@class, 'article-summary') or contains(@class, 'teaser-text') or contains(@class, 'lead-in')]"
+)
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
 
 
@@ -123,6 +129,26 @@ def _related(tree: Any, base: str | None) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def _deks(tree: Any) -> set[str]:
+    """Normalised texts that read as a standfirst: subtitles in the article header or dek-like classes."""
+    found: set[str] = set()
+    for node in _DEK_XPATH(tree):
+        text = normalise(node.text_content())
+        if 5 <= len(text.split()) <= 80:
+            found.add(text)
+        if len(found) >= 20:
+            break
+    return found
+
+
+def _subheads(doc: Any) -> set[str]:
+    """The normalised text of every heading trafilatura kept in the main text."""
+    body = getattr(doc, "body", None)
+    if body is None:
+        return set()
+    return {normalise("".join(h.itertext())) for h in body.iter("head")}
+
+
 def extract_html(content: str, *, url: str | None = None, language_hint: str | None = None) -> Article:
     """An HTML page's main text, metadata and candidate related links."""
     try:
@@ -135,6 +161,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     try:
         # Metadata and links first: trafilatura prunes the tree it is given.
         meta = page_meta(tree, url)
+        deks = _deks(tree)
         related = _related(tree, url or meta.canonical)
     except (ValueError, RecursionError) as err:
         log.debug("metadata failed on %s: %r", url, err)
@@ -147,7 +174,16 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     lines = [clean_inline(line) for line in text.splitlines()]
     lines = [line[2:] if line.startswith("- ") else line for line in lines if line]
-    paragraphs = clean_paragraphs(lines, meta.headline or "")
+    # Section subheads are not body sentences: a summariser would read them as run-on sentences.
+    heads = _subheads(doc)
+    lines = [line for line in lines if normalise(line) not in heads or is_sentence(line)]
+    # A standfirst the page sets apart from the body is the description, not the first paragraph.
+    head_norm = normalise(meta.headline or "")
+    lead = 0
+    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in deks | {head_norm}:
+        lead += 1
+    lines = lines[lead:]
+    paragraphs = clean_paragraphs(lines, meta.headline or "", meta.description)
     if not paragraphs or sum(word_count(p) for p in paragraphs) < 8:
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])

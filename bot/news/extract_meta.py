@@ -136,13 +136,11 @@ def _headline(tree: Any, meta: dict[str, str], ld: dict[str, Any], site: str | N
     title_node = next(tree.iter("title"), None)
     title = clean_inline(title_node.text_content()) if title_node is not None else ""
     ld_head = ld.get("headline") if isinstance(ld.get("headline"), str) else None
-    for candidate in (
-        _first(meta, "og:title", "twitter:title"),
-        ld_head,
-        h1s[0] if len(h1s) == 1 else None,
-        title,
-        h1s[0] if h1s else None,
-    ):
+    declared = _first(meta, "og:title", "twitter:title") or ld_head or title
+    # Sites decorate og:title ("Opinion | ...", "... - Site"); the page's only <h1> is the bare headline.
+    if len(h1s) == 1 and declared and normalise(h1s[0]) in normalise(declared):
+        return h1s[0]
+    for candidate in (declared, h1s[0] if h1s else None):
         candidate = clean_inline(candidate or "")
         if candidate:
             return strip_site(candidate, site)

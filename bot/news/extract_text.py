@@ -17,9 +17,9 @@ _TERMINAL = tuple(".!?…:;\"'”’»)]")
 
 # Lines that introduce another story rather than continue this one.
 _RELATED_RE = re.compile(
-    r"^\s*(?:read also|read more|also read|see also|related|related article|related story|more|more on this|"
+    r"^\s*\(?(?:read also|read more|also read|see also|related|related article|related story|more|more on this|"
     r"also on [\w.]+|recommended|lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|weiterlesen|"
-    r"lire aussi|à lire aussi|leer también|lee también|leggi anche)\s*[:：>»|-]\s*(?P<title>.+)$",
+    r"lire aussi|à lire aussi|leer también|lee también|leggi anche(?: su)?)\s*[:：>»|-]\s*(?P<title>.+?)\)?$",
     re.IGNORECASE,
 )
 
@@ -35,6 +35,7 @@ _BOILERPLATE_RE = re.compile(
     r"don'?t miss|most read|trending|print article|order reprints|print|email|share|tweet)\s*:?"
     r"|(?:copyright|©|\(c\)).{0,200}"
     r"|all rights reserved\.?"
+    r"|also on [\w-]+(?:\.[\w-]+)+\b.{0,200}"
     r"|write to .{1,80} at \S+@\S+"
     r"|this copy is for your personal, non-commercial use only.*"
     r"|an error has occurred, please try again later\.?"
@@ -140,9 +141,12 @@ def _find_headline(lines: list[str]) -> tuple[int, str]:
     return 0, " ".join(words[:14]) + ("…" if len(words) > 14 else "")
 
 
-def clean_paragraphs(paragraphs: list[str], headline: str) -> list[str]:
-    """Drop a leading headline repeat, furniture lines and back-to-back duplicates from body text."""
+def clean_paragraphs(
+    paragraphs: list[str], headline: str, description: str | None = None, *, drop_headings: bool = False
+) -> list[str]:
+    """Drop a leading headline or standfirst repeat, furniture lines, back-to-back duplicates and maybe subheads."""
     out: list[str] = []
+    desc_norm = normalise(description or "")
     head_norm = normalise(headline)
     for para in paragraphs:
         norm = normalise(para)
@@ -151,7 +155,12 @@ def clean_paragraphs(paragraphs: list[str], headline: str) -> list[str]:
         # Only before the body starts: later a similar line is usually a recipe card or table title.
         if not out and head_norm and (norm == head_norm or (not is_sentence(para) and similar(para, headline))):
             continue
+        # A standfirst ends without a full stop; a lede that merely equals og:description is body text.
+        if not out and desc_norm and norm == desc_norm and not is_sentence(para):
+            continue
         if is_boilerplate(para) or related_title(para) is not None:
+            continue
+        if drop_headings and _is_heading(para) and word_count(para) <= 14:
             continue
         out.append(para)
     return out
