@@ -1,0 +1,327 @@
+"""The persistent store: SQLite through aiosqlite, WAL mode, versioned migrations.
+
+Delivery states of an item for one digest (table `deliveries`):
+    (no row) -> sending -> posted            a normal post
+    (no row) -> skipped                      filtered, over a limit, ranked out, or failed
+A row is written as `sending` and committed BEFORE the chat is asked to post, and turned to
+`posted` (with the message id) right after the chat accepted it. A crash between the two
+leaves `sending`: such items are never offered again (at-most-once), because posting a story
+twice is the visible failure; `/why` reports them as "possibly posted, run interrupted".
+Everything not yet `sending` is simply picked up by the next run, so a kill loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StoreError
+from bot.models import FeedItem
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE feeds (
+        feed_id TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
+        last_status INTEGER, last_error TEXT, failures INTEGER NOT NULL DEFAULT 0,
+        next_try TEXT, paused INTEGER NOT NULL DEFAULT 0, last_fetch TEXT, last_success TEXT, seq INTEGER
+    );
+    CREATE TABLE fetch_seq (seq INTEGER PRIMARY KEY AUTOINCREMENT, feed_id TEXT NOT NULL, at TEXT NOT NULL);
+    CREATE TABLE items (
+        feed_id TEXT NOT NULL, item_key TEXT NOT NULL, guid TEXT, link TEXT, title TEXT,
+        published TEXT, first_seen TEXT NOT NULL, seq INTEGER NOT NULL, filtered TEXT, error TEXT,
+        data TEXT NOT NULL, PRIMARY KEY (feed_id, item_key)
+    );
+    CREATE INDEX items_link ON items(link);
+    CREATE INDEX items_seq ON items(feed_id, seq);
+    CREATE TABLE baselines (digest_id TEXT NOT NULL, feed_id TEXT NOT NULL, since INTEGER NOT NULL,
+                            created TEXT NOT NULL, PRIMARY KEY (digest_id, feed_id));
+    CREATE TABLE stories (
+        story_key TEXT NOT NULL, digest_id TEXT NOT NULL, channel TEXT, headline TEXT, briefing TEXT,
+        message_id TEXT, state TEXT NOT NULL, created TEXT NOT NULL, posted_at TEXT,
+        PRIMARY KEY (digest_id, story_key)
+    );
+    CREATE TABLE deliveries (
+        digest_id TEXT NOT NULL, feed_id TEXT NOT NULL, item_key TEXT NOT NULL, state TEXT NOT NULL,
+        story_key TEXT, reason TEXT, at TEXT NOT NULL, PRIMARY KEY (digest_id, feed_id, item_key)
+    );
+    CREATE TABLE runs (digest_id TEXT PRIMARY KEY, last_scheduled TEXT, last_finished TEXT);
+    """,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def item_to_json(item: FeedItem) -> str:
+    """The item as JSON (kept so a restart can brief it again from the store)."""
+    data = {k: getattr(item, k) for k in ("feed_id", "title", "link", "guid", "author", "summary",
+                                          "content", "image", "language")}
+    data["published"] = _iso(item.published)
+    data["updated"] = _iso(item.updated)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def item_from_json(text: str) -> FeedItem:
+    """The inverse of item_to_json."""
+    data: dict[str, Any] = json.loads(text)
+    data["published"] = _dt(data.get("published"))
+    data["updated"] = _dt(data.get("updated"))
+    return FeedItem(**data)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers of one feed: validators and health."""
+
+    feed_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: int | None
+    last_error: str | None
+    failures: int
+    next_try: datetime | None
+    paused: bool
+    last_success: datetime | None
+    seq: int | None
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as stored, with its store key and fetch sequence."""
+
+    key: str
+    item: FeedItem
+    seq: int
+    first_seen: datetime
+    filtered: str | None
+    error: str | None
+
+
+class Store:
+    """Async SQLite store; `await Store.open(path)` and `await store.close()`."""
+
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating and migrating) the database at path; ":memory:" works for tests."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(target, timeout=30)
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA busy_timeout=30000")
+            store = cls(db, target)
+            await store._migrate()
+        except Exception as err:
+            raise StoreError(f"cannot open the store at {target}: {err}") from err
+        return store
+
+    async def _migrate(self) -> None:
+        await self.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        async with self.db.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        current = (row[0] if row else None) or 0
+        for version, script in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            await self.db.executescript(f"BEGIN; {script}; INSERT INTO schema_version VALUES ({version}); COMMIT;")
+            log.info("store migrated to schema version %d", version)
+
+    async def schema_version(self) -> int:
+        """The applied schema version."""
+        async with self.db.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0] or 0) if row else 0
+
+    async def close(self) -> None:
+        """Close the connection (commits nothing pending: every write commits itself)."""
+        await self.db.close()
+
+    # -- feeds -------------------------------------------------------------------------------------
+
+    async def feed_state(self, feed_id: str) -> FeedState | None:
+        """The stored state of a feed, or None if it was never fetched."""
+        async with self.db.execute("SELECT * FROM feeds WHERE feed_id = ?", (feed_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return FeedState(feed_id=row["feed_id"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+                         last_status=row["last_status"], last_error=row["last_error"], failures=row["failures"],
+                         next_try=_dt(row["next_try"]), paused=bool(row["paused"]),
+                         last_success=_dt(row["last_success"]), seq=row["seq"])
+
+    async def record_fetch_ok(self, feed_id: str, url: str, *, status: int, etag: str | None,
+                              last_modified: str | None, items: Sequence[tuple[str, FeedItem, str | None]],
+                              now: datetime) -> tuple[int, bool]:
+        """Store a successful fetch and its new items; returns (fetch sequence, was the feed paused)."""
+        prev = await self.feed_state(feed_id)
+        cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, _iso(now)))
+        seq = int(cur.lastrowid or 0)
+        await self.db.executemany(
+            "INSERT INTO items (feed_id, item_key, guid, link, title, published, first_seen, seq, filtered, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, item_key) DO NOTHING",
+            [(feed_id, key, it.guid, it.link, it.title, _iso(it.published), _iso(now), seq, reason, item_to_json(it))
+             for key, it, reason in items])
+        if prev is not None and status == 304:
+            etag, last_modified = etag or prev.etag, last_modified or prev.last_modified
+        await self.db.execute(
+            "INSERT INTO feeds (feed_id, url, etag, last_modified, last_status, last_error, failures, next_try,"
+            " paused, last_fetch, last_success, seq) VALUES (?, ?, ?, ?, ?, NULL, 0, NULL, 0, ?, ?, ?)"
+            " ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url, etag=excluded.etag,"
+            " last_modified=excluded.last_modified, last_status=excluded.last_status, last_error=NULL, failures=0,"
+            " next_try=NULL, paused=0, last_fetch=excluded.last_fetch, last_success=excluded.last_success,"
+            " seq=excluded.seq",
+            (feed_id, url, etag, last_modified, status, _iso(now), _iso(now), seq))
+        await self.db.commit()
+        return seq, bool(prev and prev.paused)
+
+    async def record_fetch_error(self, feed_id: str, url: str, *, status: int | None, error: str, now: datetime,
+                                 next_try: datetime, pause_after: int) -> tuple[FeedState, bool]:
+        """Count a failed fetch; returns the new state and whether the feed just became paused."""
+        prev = await self.feed_state(feed_id)
+        failures = (prev.failures if prev else 0) + 1
+        paused = failures >= pause_after
+        await self.db.execute(
+            "INSERT INTO feeds (feed_id, url, last_status, last_error, failures, next_try, paused, last_fetch)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url,"
+            " last_status=excluded.last_status, last_error=excluded.last_error, failures=excluded.failures,"
+            " next_try=excluded.next_try, paused=excluded.paused, last_fetch=excluded.last_fetch",
+            (feed_id, url, status, error[:500], failures, _iso(next_try), int(paused), _iso(now)))
+        await self.db.commit()
+        state = await self.feed_state(feed_id)
+        assert state is not None
+        return state, paused and not (prev and prev.paused)
+
+    # -- items -------------------------------------------------------------------------------------
+
+    async def known_keys(self, feed_id: str, keys: Iterable[str]) -> set[str]:
+        """Which of these item keys the store already holds for the feed."""
+        wanted = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self.db.execute(f"SELECT item_key FROM items WHERE feed_id = ? AND item_key IN ({marks})",
+                                       (feed_id, *chunk)) as cur:
+                found.update(row[0] for row in await cur.fetchall())
+        return found
+
+    async def baseline(self, digest_id: str, feed_id: str) -> int | None:
+        """The fetch sequence after which a feed's items are new for a digest (None: not yet set)."""
+        async with self.db.execute("SELECT since FROM baselines WHERE digest_id = ? AND feed_id = ?",
+                                   (digest_id, feed_id)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def set_baseline(self, digest_id: str, feed_id: str, since: int, now: datetime) -> None:
+        """Record where a digest starts reading a feed (first sight)."""
+        await self.db.execute("INSERT OR IGNORE INTO baselines VALUES (?, ?, ?, ?)",
+                              (digest_id, feed_id, since, _iso(now)))
+        await self.db.commit()
+
+    async def candidates(self, digest_id: str, feed_id: str, since: int) -> list[StoredItem]:
+        """Unfiltered items of a feed seen after `since` and not yet delivered or skipped for the digest."""
+        sql = ("SELECT i.* FROM items i WHERE i.feed_id = ? AND i.seq > ? AND i.filtered IS NULL AND NOT EXISTS"
+               " (SELECT 1 FROM deliveries d WHERE d.digest_id = ? AND d.feed_id = i.feed_id"
+               " AND d.item_key = i.item_key) ORDER BY COALESCE(i.published, i.first_seen) DESC, i.seq DESC")
+        async with self.db.execute(sql, (feed_id, since, digest_id)) as cur:
+            rows = await cur.fetchall()
+        return [StoredItem(key=r["item_key"], item=item_from_json(r["data"]), seq=r["seq"],
+                           first_seen=datetime.fromisoformat(r["first_seen"]), filtered=r["filtered"],
+                           error=r["error"]) for r in rows]
+
+    async def record_item_error(self, feed_id: str, key: str, error: str | None) -> None:
+        """Remember why an item's article page could not be briefed (None clears it)."""
+        await self.db.execute("UPDATE items SET error = ? WHERE feed_id = ? AND item_key = ?",
+                              (error[:500] if error else None, feed_id, key))
+        await self.db.commit()
+
+    # -- deliveries --------------------------------------------------------------------------------
+
+    async def mark_skipped(self, digest_id: str, keys: Iterable[tuple[str, str]], reason: str,
+                           now: datetime, story_key: str | None = None) -> None:
+        """Record items (feed_id, key) that this digest will not post, and why."""
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, 'skipped', ?, ?, ?)",
+            [(digest_id, feed_id, key, story_key, reason, _iso(now)) for feed_id, key in keys])
+        await self.db.commit()
+
+    async def mark_sending(self, digest_id: str, channel: str, story_key: str, headline: str,
+                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> None:
+        """Commit the intent to post a story BEFORE asking the chat (see the module docstring)."""
+        await self.db.execute(
+            "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, NULL, 'sending', ?, NULL)",
+            (story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now)))
+        await self.db.executemany(
+            "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'sending', ?, NULL, ?)",
+            [(digest_id, feed_id, key, story_key, _iso(now)) for feed_id, key in keys])
+        await self.db.commit()
+
+    async def mark_posted(self, digest_id: str, story_key: str, message_id: str, now: datetime) -> None:
+        """The chat accepted the story: its items are posted."""
+        await self.db.execute("UPDATE stories SET state='posted', message_id=?, posted_at=? WHERE digest_id=?"
+                              " AND story_key=?", (message_id, _iso(now), digest_id, story_key))
+        await self.db.execute("UPDATE deliveries SET state='posted', at=? WHERE digest_id=? AND story_key=?"
+                              " AND state='sending'", (_iso(now), digest_id, story_key))
+        await self.db.commit()
+
+    async def mark_send_failed(self, digest_id: str, story_key: str, error: str) -> None:
+        """The chat refused the story for sure: forget the intent so the next run tries again."""
+        await self.db.execute("DELETE FROM deliveries WHERE digest_id=? AND story_key=? AND state='sending'",
+                              (digest_id, story_key))
+        await self.db.execute("UPDATE stories SET state='failed', briefing=json_set(briefing, '$.error', ?)"
+                              " WHERE digest_id=? AND story_key=?", (error[:500], digest_id, story_key))
+        await self.db.commit()
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    async def last_run(self, digest_id: str) -> datetime | None:
+        """The scheduled time of the digest's last run, if any."""
+        async with self.db.execute("SELECT last_scheduled FROM runs WHERE digest_id = ?", (digest_id,)) as cur:
+            row = await cur.fetchone()
+        return _dt(row[0]) if row else None
+
+    async def record_run(self, digest_id: str, scheduled: datetime, finished: datetime) -> None:
+        """Remember that a digest ran for the schedule slot `scheduled`."""
+        await self.db.execute("INSERT INTO runs VALUES (?, ?, ?) ON CONFLICT (digest_id) DO UPDATE SET"
+                              " last_scheduled=excluded.last_scheduled, last_finished=excluded.last_finished",
+                              (digest_id, _iso(scheduled), _iso(finished)))
+        await self.db.commit()
+
+    # -- explaining --------------------------------------------------------------------------------
+
+    async def items_by_link(self, url: str) -> list[dict[str, Any]]:
+        """Every stored item whose link is url, with its deliveries and stories (for /why)."""
+        async with self.db.execute("SELECT feed_id, item_key, title, first_seen, seq, filtered, error FROM items"
+                                   " WHERE link = ? OR item_key = ?", (url, "g:" + url)) as cur:
+            items = [dict(r) for r in await cur.fetchall()]
+        for item in items:
+            async with self.db.execute(
+                    "SELECT d.digest_id, d.state, d.reason, d.at, d.story_key, s.channel, s.message_id, s.headline,"
+                    " s.posted_at FROM deliveries d LEFT JOIN stories s ON s.digest_id = d.digest_id"
+                    " AND s.story_key = d.story_key WHERE d.feed_id = ? AND d.item_key = ?",
+                    (item["feed_id"], item["item_key"])) as cur:
+                item["deliveries"] = [dict(r) for r in await cur.fetchall()]
+        return items
