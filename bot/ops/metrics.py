@@ -1,0 +1,144 @@
+"""Prometheus metrics for one bot process, and a probe that measures event-loop stalls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from bot.errors import BriefingError
+
+__all__ = ["BRIEFING_FAILURE_REASONS", "FEED_FETCH_STATUSES", "LoopLagProbe", "Metrics", "failure_reason"]
+
+log = logging.getLogger(__name__)
+
+# Pre-created label values so dashboards see a 0 series before the first failure.
+BRIEFING_FAILURE_REASONS = (
+    "fetch", "blocked", "extract", "summarise", "feed", "rate_limited", "store", "timeout", "internal",
+)
+FEED_FETCH_STATUSES = ("ok", "not_modified", "error")
+
+# Network fetches: tens of ms from a cache to the 20 s extract timeout.
+_FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0)
+_BRIEFING_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
+# A healthy loop lags under a millisecond; anything past 100 ms delays the gateway heartbeat.
+_LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The `reason` label for a failed briefing: the error's kind, `timeout` or `internal`."""
+    if isinstance(exc, BriefingError):
+        return exc.kind
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return "internal"
+
+
+class Metrics:
+    """Every metric of one bot process, in its own registry (so tests and processes never collide)."""
+
+    def __init__(self, *, namespace: str = "newsbrief", registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        ns, reg = namespace, self.registry
+        self.briefings_built = Counter("briefings_built", "Briefings built successfully.", namespace=ns, registry=reg)
+        self.briefings_failed = Counter(
+            "briefings_failed", "Briefings that failed, by reason.", ["reason"], namespace=ns, registry=reg
+        )
+        self.feed_fetches = Counter(
+            "feed_fetches", "Feed fetches by outcome (ok, not_modified, error).", ["status"], namespace=ns, registry=reg
+        )
+        self.digest_runs = Counter("digest_runs", "Scheduled digest runs started.", namespace=ns, registry=reg)
+        self.stories_posted = Counter("stories_posted", "Stories posted to channels.", namespace=ns, registry=reg)
+        self.fetch_seconds = Histogram(
+            "fetch_seconds", "Time to fetch one page or feed.", namespace=ns, registry=reg, buckets=_FETCH_BUCKETS
+        )
+        self.briefing_seconds = Histogram(
+            "briefing_seconds", "Time to build one briefing, fetch included.", namespace=ns, registry=reg,
+            buckets=_BRIEFING_BUCKETS,
+        )
+        self.loop_lag_seconds = Histogram(
+            "loop_lag_seconds", "How late the event loop woke a periodic timer.", namespace=ns, registry=reg,
+            buckets=_LAG_BUCKETS,
+        )
+        self.loop_lag_max_seconds = Gauge(
+            "loop_lag_max_seconds", "Longest event-loop stall since start.", namespace=ns, registry=reg
+        )
+        self.ratelimit_hits = Counter(
+            "ratelimit_hits", "Discord HTTP rate limits hit (429 or a pre-emptive wait).", namespace=ns, registry=reg
+        )
+        for reason in BRIEFING_FAILURE_REASONS:
+            self.briefings_failed.labels(reason=reason)
+        for status in FEED_FETCH_STATUSES:
+            self.feed_fetches.labels(status=status)
+        self._lag_max = 0.0
+
+    def observe_loop_lag(self, lag: float) -> None:
+        """Record one loop-lag sample (the `on_sample` of a LoopLagProbe)."""
+        self.loop_lag_seconds.observe(lag)
+        if lag > self._lag_max:
+            self._lag_max = lag
+            self.loop_lag_max_seconds.set(lag)
+
+    def render(self) -> tuple[bytes, str]:
+        """Body and content type in the Prometheus text format."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class LoopLagProbe:
+    """Sleeps `interval` seconds over and over; how late each wake-up comes is the loop's stall."""
+
+    def __init__(self, interval: float = 0.05, on_sample: Callable[[float], None] | None = None) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be > 0")
+        self.interval = interval
+        self.on_sample = on_sample
+        self.max_lag = 0.0
+        self.samples = 0
+        self._stopping = False
+        self._wake: asyncio.Future[None] | None = None
+
+    async def run(self) -> None:
+        """Measure until `stop()` (or cancellation); a stall of S seconds shows as a lag of at least S - interval."""
+        loop = asyncio.get_running_loop()
+        self._stopping = False
+        while not self._stopping:
+            due = loop.time() + self.interval
+            # A future with a timer, not asyncio.sleep, so that stop() can wake it at once.
+            self._wake = loop.create_future()
+            handle = loop.call_at(due, _resolve, self._wake)
+            try:
+                await self._wake
+            finally:
+                handle.cancel()
+                self._wake = None
+            if self._stopping:
+                break
+            lag = max(0.0, loop.time() - due)
+            self.samples += 1
+            if lag > self.max_lag:
+                self.max_lag = lag
+            if self.on_sample is not None:
+                try:
+                    self.on_sample(lag)
+                except Exception:
+                    log.exception("loop-lag sample callback failed")
+
+    def stop(self) -> None:
+        """Make `run()` return promptly, without recording a partial sample."""
+        self._stopping = True
+        if self._wake is not None:
+            _resolve(self._wake)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
