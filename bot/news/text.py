@@ -15,8 +15,9 @@ from importlib import resources
 
 from sumy.nlp.stemmers import Stemmer
 
-# Languages for which sumy has both a real stemmer and a stop-word list, and whose words
-# are separated by spaces (Chinese, Japanese, Korean and Thai need segmenters we lack).
+# Languages for which sumy has both a working stemmer and a stop-word list, and whose words
+# are separated by spaces (Chinese, Japanese, Korean and Thai need segmenters we lack;
+# sumy's Greek and Polish stemmers need extra packages).
 LANGUAGES: dict[str, str] = {
     "en": "english",
     "de": "german",
@@ -27,8 +28,6 @@ LANGUAGES: dict[str, str] = {
     "sv": "swedish",
     "cs": "czech",
     "sk": "slovak",
-    "pl": "polish",
-    "el": "greek",
     "uk": "ukrainian",
     "ar": "arabic",
 }
@@ -38,7 +37,7 @@ _TITLES = {
     "mr", "mrs", "ms", "mx", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt",
     "capt", "cmdr", "adm", "maj", "cpl", "pvt", "spc", "st", "ste", "mt", "ft", "rev", "hon",
     "pres", "supt", "insp", "det", "fr", "sr", "sra", "srta", "jr", "dra", "lic", "ing",
-    "mme", "mlle", "mgr", "hr", "frau", "herr", "dipl", "vs", "v", "cf", "approx",
+    "mme", "mlle", "mgr", "hr", "frau", "str", "herr", "dipl", "vs", "v", "cf", "approx",
     "bzw", "ca", "vgl", "usw", "evtl", "ggf", "inkl",
     "bd", "av", "avda", "ed", "eds", "op",
     "sig", "cie", "ass", "dept", "est", "bros", "u", "d", "h", "o", "z", "b", "ex",
@@ -155,24 +154,19 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """Split text into sentences offline; blank lines and bullet lines always end a sentence."""
     out: list[str] = []
     for paragraph in _PARAGRAPHS.split(text):
-        for line in paragraph.split("\n") if _looks_like_lines(paragraph) else (paragraph,):
+        for line in _LINE_BREAK.split(paragraph):
             flat = " ".join(line.split())
             if flat:
                 out.extend(_spans(flat, language))
     return out
 
 
-def _looks_like_lines(paragraph: str) -> bool:
-    """A paragraph whose lines mostly end in sentence punctuation is a list of separate lines."""
-    lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
-    if len(lines) < 2:
-        return False
-    ended = sum(1 for line in lines if line[-1] in ".!?…:\"'”’")
-    return ended >= len(lines) - 1
+# A single line break ends a sentence (headings, list lines) unless the text is hard-wrapped:
+# the next line starts in lower case, or this one ends in a comma, semicolon or hyphen.
+_LINE_BREAK = re.compile(r"(?<![,;\-–])[ \t]*\n(?=[ \t]*[^\s\w]*[^\W\d_](?<![a-zà-ÿ]))")
 
 
 _SCRIPTS: tuple[tuple[str, str], ...] = (
-    ("el", r"[\u0370-\u03ff]"),
     ("uk", r"[\u0400-\u04ff]"),
     ("ar", r"[\u0600-\u06ff]"),
 )
@@ -205,7 +199,7 @@ def detect_language(text: str, hint: str | None = None) -> str:
         return "en"
     best, best_score = "en", 0.0
     for code in LANGUAGES:
-        if code in {"el", "uk", "ar"}:
+        if code in {"uk", "ar"}:
             continue
         common = _common_words(code)
         score = sum(1 for t in tokens if t in common) / len(tokens)
@@ -226,7 +220,6 @@ _COMMON: dict[str, str] = {
     "sv": "och i att det som en på är av för med till den har de inte om ett han men var jag sig från vi så kan",
     "cs": "a se na je že v to s z do o jsou by jako ale za jak tak pro které který byl bylo být také",
     "sk": "a sa na je že v to s z do o sú by ako ale za ako tak pre ktoré ktorý bol bolo byť aj",
-    "pl": "i w na z że się nie do to jest o jak a ale po co tak za od są przez dla był było być które który",
 }
 
 

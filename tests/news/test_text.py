@@ -1,0 +1,114 @@
+"""Sentence splitting, word tokens, stop words and language detection, all offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.news.text import LANGUAGES, detect_language, split_sentences, stem, stop_words, words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The U.S. Army said it would act. The U.N. agreed.",
+         ["The U.S. Army said it would act.", "The U.N. agreed."]),
+        ("He went to the U.S. The trip was long.", ["He went to the U.S.", "The trip was long."]),
+        ("U.S. President Joe Biden spoke. He left.", ["U.S. President Joe Biden spoke.", "He left."]),
+        ("Mr. Smith met Dr. Jones on Jan. 5 at No. 10 Downing Street. They talked.",
+         ["Mr. Smith met Dr. Jones on Jan. 5 at No. 10 Downing Street.", "They talked."]),
+        ("J. R. R. Tolkien wrote it. It cost 3.5 million dollars.",
+         ["J. R. R. Tolkien wrote it.", "It cost 3.5 million dollars."]),
+        ("Wait... Then it ended.", ["Wait...", "Then it ended."]),
+        ("It was... well, odd. Fine.", ["It was... well, odd.", "Fine."]),
+        ('He said: "I quit." Then he left.', ['He said: "I quit."', "Then he left."]),
+        ('"Stop!" he shouted. Nobody did.', ['"Stop!" he shouted.', "Nobody did."]),
+        ("‘I’d be over the moon,’ said Locke. ‘It is a great club.’ He smiled.",
+         ["‘I’d be over the moon,’ said Locke.", "‘It is a great club.’", "He smiled."]),
+        ("Is it? Yes! Fine.", ["Is it?", "Yes!", "Fine."]),
+        ("Army Spc. Caleb Barnes was charged. He denied it.",
+         ["Army Spc. Caleb Barnes was charged.", "He denied it."]),
+        ("Prices rose 2.5% in Q3. Apple Inc. said sales fell. Shares slid.",
+         ["Prices rose 2.5% in Q3.", "Apple Inc. said sales fell.", "Shares slid."]),
+        ("It sells pens, paper etc. The shop opens at 9 a.m. on Monday.",
+         ["It sells pens, paper etc.", "The shop opens at 9 a.m. on Monday."]),
+    ],
+)
+def test_english_splitting(text: str, expected: list[str]) -> None:
+    assert split_sentences(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Das ist z. B. ein Test. Er wohnt in der Str. Nr. 5 seit dem 3. Oktober. Dann ging er.", "de",
+         ["Das ist z. B. ein Test.", "Er wohnt in der Str. Nr. 5 seit dem 3. Oktober.", "Dann ging er."]),
+        ("M. Macron a parlé hier. Il a cité la France, l'Italie, etc. Ensuite il est parti.", "fr",
+         ["M. Macron a parlé hier.", "Il a cité la France, l'Italie, etc.", "Ensuite il est parti."]),
+        ("El Sr. García llegó a las 10. Luego se fue con la Sra. Pérez.", "es",
+         ["El Sr. García llegó a las 10.", "Luego se fue con la Sra. Pérez."]),
+    ],
+)
+def test_other_languages(text: str, language: str, expected: list[str]) -> None:
+    assert split_sentences(text, language) == expected
+
+
+def test_paragraphs_and_lines_always_split() -> None:
+    text = "First paragraph without a stop\n\nSecond one. Third one.\n- a bullet item\n- another item"
+    assert split_sentences(text) == [
+        "First paragraph without a stop", "Second one.", "Third one.", "- a bullet item", "- another item",
+    ]
+    # A hard-wrapped paragraph is joined again, not split at every line end.
+    assert split_sentences("This sentence was\nwrapped by the mailer. Next.") == [
+        "This sentence was wrapped by the mailer.", "Next.",
+    ]
+
+
+def test_split_is_fast_and_total_on_long_text() -> None:
+    text = " ".join(f"Sentence number {i} says Mr. X paid $3.50 for it." for i in range(2000))
+    out = split_sentences(text)
+    assert len(out) == 2000
+    assert split_sentences("") == []
+    assert split_sentences("   \n\n  ") == []
+
+
+def test_words_keep_inner_apostrophes_and_hyphens() -> None:
+    assert words("Kilmarnock’s 39-year-old boss, isn't he?") == ["Kilmarnock’s", "39-year-old", "boss", "isn't", "he"]
+    assert words("Straße über Ärger") == ["Straße", "über", "Ärger"]
+
+
+def test_languages_have_stop_words_and_stemmers() -> None:
+    assert {"en", "de", "fr", "es"} <= set(LANGUAGES)
+    for code in LANGUAGES:
+        assert stop_words(code), code
+        assert stem("running", code)
+    assert stem("running", "en") == "run"
+    assert stem("Häuser", "de") == "haus"
+    assert "the" in stop_words("en") and "der" in stop_words("de")
+    assert stop_words("xx") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The government said on Monday that it would raise taxes for the richest families.", "en"),
+        ("Die Regierung hat am Montag gesagt, dass sie die Steuern für die Reichen erhöhen wird.", "de"),
+        ("Le gouvernement a déclaré lundi qu'il augmenterait les impôts des plus riches.", "fr"),
+        ("El gobierno dijo el lunes que subiría los impuestos a las familias más ricas.", "es"),
+        ("Il governo ha detto lunedì che aumenterà le tasse per le famiglie più ricche.", "it"),
+        ("O governo disse na segunda-feira que vai aumentar os impostos para as famílias mais ricas.", "pt"),
+        ("Уряд заявив у понеділок, що підвищить податки для найбагатших.", "uk"),
+    ],
+)
+def test_detect_language(text: str, code: str) -> None:
+    assert detect_language(text) == code
+
+
+def test_detect_language_hint_wins_when_supported() -> None:
+    english = "The government said on Monday that it would raise taxes."
+    assert detect_language(english, hint="de-DE") == "de"
+    assert detect_language(english, hint="fr_FR") == "fr"
+    assert detect_language(english, hint="german") == "de"
+    # An unsupported hint is ignored and detection decides.
+    assert detect_language("Die Regierung hat am Montag gesagt, dass sie die Steuern erhöht.", hint="nl") == "de"
+    assert detect_language("", hint=None) == "en"
+    assert detect_language("12345 !!!") == "en"
