@@ -124,9 +124,9 @@ class Store:
     async def open(cls, path: str | Path) -> Store:
         """Open (creating and migrating) the database at path; ":memory:" works for tests."""
         target = str(path)
-        if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(target, timeout=30)
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode=WAL")

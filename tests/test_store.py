@@ -1,0 +1,112 @@
+"""The SQLite store: migrations, WAL, validators and health, baselines, delivery states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.errors import StoreError
+from bot.models import FeedItem
+from bot.store import MIGRATIONS, Store, item_from_json, item_to_json
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def it(n: int, published: datetime | None = None) -> tuple[str, FeedItem, str | None]:
+    item = FeedItem(feed_id="f", title=f"Item {n}", link=f"http://x.example/{n}", guid=f"g{n}", published=published,
+                    summary="s", content="<p>c</p>")
+    return f"g:g{n}", item, None
+
+
+async def test_migrations_wal_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "db.sqlite"
+    store = await Store.open(path)
+    assert await store.schema_version() == len(MIGRATIONS)
+    async with store.db.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    await store.close()
+    again = await Store.open(path)  # migrations are not re-applied
+    assert await again.schema_version() == len(MIGRATIONS)
+    await again.close()
+
+
+async def test_unopenable_path_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError):
+        await Store.open(tmp_path / "file" / "db.sqlite")
+
+
+async def test_item_json_round_trip() -> None:
+    _, item, _ = it(1, NOW)
+    assert item_from_json(item_to_json(item)) == item
+
+
+async def test_fetch_ok_keeps_first_sight_and_validators(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db")
+    seq1, _ = await store.record_fetch_ok("f", "http://x/", status=200, etag='"a"', last_modified="Mon", items=[it(1)],
+                                          now=NOW)
+    seq2, _ = await store.record_fetch_ok("f", "http://x/", status=200, etag='"b"', last_modified=None,
+                                          items=[it(1), it(2)], now=NOW + timedelta(hours=1))
+    state = await store.feed_state("f")
+    assert state is not None and state.etag == '"b"' and state.seq == seq2 > seq1
+    await store.record_fetch_ok("f", "http://x/", status=304, etag=None, last_modified=None, items=[], now=NOW)
+    state = await store.feed_state("f")
+    assert state is not None and state.etag == '"b"' and state.last_status == 304  # a 304 keeps the validators
+    assert await store.known_keys("f", ["g:g1", "g:g2", "g:g3"]) == {"g:g1", "g:g2"}
+    new = await store.candidates("d", "f", seq1)
+    assert [c.key for c in new] == ["g:g2"] and new[0].first_seen == NOW + timedelta(hours=1)
+    await store.close()
+
+
+async def test_errors_count_pause_and_success_resets(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db")
+    paused_flags = []
+    for n in range(3):
+        state, paused_now = await store.record_fetch_error("f", "http://x/", status=503, error="down", now=NOW,
+                                                           next_try=NOW + timedelta(minutes=n + 1), pause_after=3)
+        paused_flags.append(paused_now)
+    assert paused_flags == [False, False, True] and state.failures == 3 and state.paused
+    _, was_paused = await store.record_fetch_ok("f", "http://x/", status=200, etag=None, last_modified=None, items=[],
+                                                now=NOW)
+    state2 = await store.feed_state("f")
+    assert was_paused and state2 is not None and state2.failures == 0 and not state2.paused and state2.next_try is None
+    await store.close()
+
+
+async def test_delivery_states(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db")
+    await store.record_fetch_ok("f", "http://x/", status=200, etag=None, last_modified=None,
+                                items=[it(1), it(2), it(3), it(4)], now=NOW)
+    await store.mark_skipped("d", [("f", "g:g4")], "ranked low", NOW)
+    await store.mark_sending("d", "42", "s1", "Item 1", {"headline": "Item 1"}, [("f", "g:g1")], NOW)
+    await store.mark_posted("d", "s1", "m1", NOW)
+    await store.mark_sending("d", "42", "s2", "Item 2", {"headline": "Item 2"}, [("f", "g:g2")], NOW)
+    await store.mark_send_failed("d", "s2", "HTTP 500")
+    await store.mark_sending("d", "42", "s3", "Item 3", {"headline": "Item 3"}, [("f", "g:g3")], NOW)
+    # s3 stays 'sending' (a crash): at-most-once, it is not offered again.
+    assert [c.key for c in await store.candidates("d", "f", 0)] == ["g:g2"]
+    assert len(await store.candidates("other", "f", 0)) == 4  # deliveries are per digest
+    facts = await store.items_by_link("http://x.example/1")
+    assert facts[0]["deliveries"][0]["state"] == "posted" and facts[0]["deliveries"][0]["message_id"] == "m1"
+    await store.close()
+
+
+async def test_runs_and_baselines(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db")
+    assert await store.last_run("d") is None and await store.baseline("d", "f") is None
+    await store.record_run("d", NOW, NOW + timedelta(minutes=1))
+    await store.set_baseline("d", "f", 7, NOW)
+    await store.set_baseline("d", "f", 9, NOW)  # the first baseline stays
+    assert await store.last_run("d") == NOW and await store.baseline("d", "f") == 7
+    await store.close()
+
+
+async def test_second_connection_sees_committed_writes(tmp_path: Path) -> None:
+    a = await Store.open(tmp_path / "db")
+    await a.record_run("d", NOW, NOW)
+    async with aiosqlite.connect(tmp_path / "db") as raw, raw.execute("SELECT COUNT(*) FROM runs") as cur:
+        assert (await cur.fetchone())[0] == 1
+    await a.close()
