@@ -47,6 +47,7 @@ _DEK_XPATH = etree.XPath(
     " or contains(@class, 'subhead') or contains(@class, 'subtitle') or contains(@class, 'strapline')"
     " or contains(@class, 'article-summary') or contains(@class, 'teaser-text') or contains(@class, 'lead-in')]"
 )
+_SENTENCE_END_RE = re.compile(r"\w{2,}[.!?。！？][\"'”’»)]*(?:\s|$)")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
 
 
@@ -184,7 +185,8 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         lead += 1
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", meta.description)
-    if not paragraphs or sum(word_count(p) for p in paragraphs) < 8:
+    # A list of links or labels has words but no sentences: that is a front page, not an article.
+    if sum(word_count(p) for p in paragraphs) < 8 or not any(_SENTENCE_END_RE.search(p) for p in paragraphs):
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])
     return Article(

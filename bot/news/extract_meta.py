@@ -129,6 +129,17 @@ def strip_site(title: str, site: str | None) -> str:
     return title
 
 
+def _site_from_title(tree: Any) -> str | None:
+    """The ' - Site' suffix of <title>, when the page names itself nowhere else."""
+    node = next(tree.iter("title"), None)
+    title = clean_inline(node.text_content()) if node is not None else ""
+    seps = list(_TITLE_SEP_RE.finditer(title))
+    if not seps:
+        return None
+    tail = title[seps[-1].end() :].strip()
+    return tail if 1 <= word_count(tail) <= 4 and tail[:1].isupper() else None
+
+
 def _headline(tree: Any, meta: dict[str, str], ld: dict[str, Any], site: str | None) -> str | None:
     """og:title, else JSON-LD headline, else a single <h1>, else <title>, each without the ' | Site' part."""
     h1s = [clean_inline(h.text_content()) for h in tree.iter("h1")]
@@ -225,6 +236,7 @@ def page_meta(tree: Any, url: str | None) -> PageMeta:
     site = _first(meta, "og:site_name", "application-name", "twitter:site") or _ld_name(ld.get("publisher"))
     if site and site.startswith("@"):
         site = site[1:]
+    site = site or _site_from_title(tree)
     canonical = _canonical(tree, meta, url)
     image = _first(meta, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
     if image is None and isinstance(ld.get("image"), (str, dict, list)):

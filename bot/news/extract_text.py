@@ -61,9 +61,9 @@ def similar(a: str, b: str, threshold: float = 0.8) -> bool:
 
 
 def clean_inline(text: str) -> str:
-    """Collapse whitespace and drop characters that are never text (controls, NULs, lone surrogates)."""
+    """One line of text: whitespace collapsed, characters that are never text (controls, NULs, surrogates) dropped."""
     text = _JUNK_RE.sub("", text)
-    return re.sub(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+", " ", text).strip()
+    return re.sub(r"[\s\u200b\ufeff]+", " ", text).strip()
 
 
 def word_count(text: str) -> int:

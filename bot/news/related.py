@@ -114,7 +114,7 @@ def related_links(article: Article, *, limit: int = 8) -> tuple[Link, ...]:
     seen: set[str] = set()
     out: list[Link] = []
     for link in article.related:
-        title = clean_inline(link.title)
+        title = " ".join(clean_inline(link.title).split())
         if len(title) > 200:
             title = title[:199].rsplit(" ", 1)[0] + "…"
         if not normalise(title):
