@@ -35,6 +35,7 @@ class ReloadResult:
 
 
 Subscriber = Callable[[Settings, Settings, ReloadResult], "Awaitable[None] | None"]
+RefusalListener = Callable[[ReloadResult, str], "Awaitable[None] | None"]
 _Fingerprint = tuple[int, int, str]  # mtime_ns, size, sha256 of the bytes
 
 
@@ -114,6 +115,7 @@ class ConfigManager:
             self._seen = snap[0] if snap else None
         self._current = settings
         self._subscribers: list[Subscriber] = []
+        self._refusal_listeners: list[RefusalListener] = []
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[ReloadResult]] = set()
 
@@ -125,6 +127,20 @@ class ConfigManager:
     def subscribe(self, callback: Subscriber) -> None:
         """Call `callback(old, new, result)` (sync or async) after each reload that changed something."""
         self._subscribers.append(callback)
+
+    def on_refused(self, callback: RefusalListener) -> None:
+        """Call `callback(result, reason)` when a reload is refused, e.g. to tell the admin channel."""
+        self._refusal_listeners.append(callback)
+
+    async def _notify(self, callbacks: list[Any], *args: Any) -> None:
+        for callback in list(callbacks):
+            try:
+                outcome = callback(*args)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                # One broken listener must not stop the others from hearing about the reload.
+                log.exception("config listener %r failed", callback)
 
     def _parse(self, data: bytes) -> Settings:
         name = str(self.path)
@@ -142,6 +158,7 @@ class ConfigManager:
         if snap is None:
             result = ReloadResult(applied=False, errors=(f"{self.path}: file not found or not readable",))
             log.warning("config reload (%s) refused: %s", reason, result.errors[0])
+            await self._notify(self._refusal_listeners, result, reason)
             return result
         return await self._apply(snap[0], snap[1], reason)
 
@@ -154,7 +171,9 @@ class ConfigManager:
                 log.warning(
                     "config reload (%s) refused, keeping the last good config:\n%s", reason, "\n".join(err.problems)
                 )
-                return ReloadResult(applied=False, errors=tuple(err.problems))
+                refused = ReloadResult(applied=False, errors=tuple(err.problems))
+                await self._notify(self._refusal_listeners, refused, reason)
+                return refused
             old = self._current
             changes = describe_changes(old, new)
             self._current = new
@@ -163,14 +182,7 @@ class ConfigManager:
                 log.info("config reload (%s): no changes", reason)
                 return result
             log.info("config reload (%s) applied: %s", reason, "; ".join(changes))
-            for callback in list(self._subscribers):
-                try:
-                    outcome = callback(old, new, result)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-                except Exception:
-                    # One broken subscriber must not stop the others from seeing the new config.
-                    log.exception("config subscriber %r failed", callback)
+            await self._notify(self._subscribers, old, new, result)
             return result
 
     async def watch(self, *, interval: float = 1.0, settle: float = 0.5) -> None:

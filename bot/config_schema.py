@@ -218,8 +218,8 @@ class Validator:
             return sub.value
         try:
             value = self.constructor.construct_object(sub, deep=True)
-        except yaml.YAMLError as err:
-            self.error(node, path, f"{_describe(sub)} cannot be read ({getattr(err, 'problem', err)})")
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as err:
+            self.error(node, path, f"{_describe(sub)} cannot be read ({getattr(err, 'problem', None) or err})")
             return _INVALID
         if tp is bool and isinstance(value, bool):
             return value

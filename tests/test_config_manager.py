@@ -84,12 +84,15 @@ async def test_reload_refuses_an_invalid_file_and_keeps_the_old_settings(
     manager = ConfigManager(config)
     recorder = Recorder()
     manager.subscribe(recorder)
+    refusals: list[tuple[ReloadResult, str]] = []
+    manager.on_refused(lambda result, reason: refusals.append((result, reason)))
     before = manager.current
     write(config, GOOD.replace('"0 7 * * *"', '"0 25 * * *"'))
 
     with caplog.at_level(logging.WARNING, logger="bot.config_manager"):
-        result = await manager.reload()
+        result = await manager.reload(reason="command")
 
+    assert refusals == [(result, "command")]
     assert not result.applied and result.changes == ()
     assert result.errors == (
         f'{config}:9:15 digests[0].schedule: "0 25 * * *" is not a valid cron expression (hour must be 0-23)',
@@ -189,13 +192,16 @@ async def test_watch_refuses_a_settled_invalid_file_then_applies_a_later_valid_o
     manager = ConfigManager(config)
     recorder = Recorder()
     manager.subscribe(recorder)
+    refusals: list[str] = []
+    manager.on_refused(lambda result, reason: refusals.append(reason))
     task = asyncio.create_task(manager.watch(interval=0.02, settle=0.1))
     try:
         await asyncio.sleep(0.05)
-        # Truncated and left that way: once settled it is validated and refused.
+        # Truncated and left that way: once settled it is validated and refused, once.
         write(config, GOOD[: GOOD.index("feeds: [")])
         await asyncio.sleep(0.4)
         assert recorder.calls == [] and manager.current.digests[0].feeds == ("bbc-world",)
+        assert refusals == ["file changed"]
         write(config, GOOD.replace("feeds: [bbc-world]", "feeds: [reuters]"))
         for _ in range(100):
             if recorder.calls:

@@ -160,6 +160,16 @@ BAD = [
         id="int-type",
     ),
     pytest.param(
+        "fetch:\n  timeout: !!int x\n",
+        "config.yaml:2:12 fetch.timeout: x cannot be read (invalid literal for int() with base 10: 'x')",
+        id="bad-explicit-tag",
+    ),
+    pytest.param(
+        "fetch:\n  timeout: !secret x\n",
+        "config.yaml:2:12 fetch.timeout: x cannot be read (could not determine a constructor for the tag '!secret')",
+        id="unknown-tag",
+    ),
+    pytest.param(
         "fetch:\n  allow_private_networks: maybe\n",
         'config.yaml:2:27 fetch.allow_private_networks: expected true or false, got "maybe"',
         id="bool-type",
@@ -435,3 +445,53 @@ def test_bundled_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
     settings = parse_settings(text, env={})
     assert [f.id for f in settings.feeds] == ["bbc-world"] and [d.id for d in settings.digests] == ["morning"]
     assert settings.digests[0].schedule == "0 7 * * mon-fri"
+
+
+def _all_keys() -> list[tuple[str, str]]:
+    """(section, key) for every settable key, from the dataclasses themselves."""
+    from dataclasses import fields, is_dataclass
+
+    from bot.settings import DigestSettings
+
+    out: list[tuple[str, str]] = []
+    for top in fields(Settings):
+        if top.name in ("source", "from_env"):
+            continue
+        default = Settings().__getattribute__(top.name)
+        cls = {"feeds": FeedSettings, "digests": DigestSettings}.get(top.name, type(default))
+        if is_dataclass(cls):
+            out += [(top.name, f.name) for f in fields(cls)]
+    return out
+
+
+@pytest.mark.parametrize(("section", "key"), _all_keys())
+def test_every_key_is_documented(section: str, key: str) -> None:
+    docs = (ROOT / "docs" / "configuration.md").read_text()
+    bundled = (ROOT / "config.yaml").read_text()
+    assert f"### `{section}`" in docs
+    assert f"| `{key}` |" in docs.split(f"### `{section}`", 1)[1].split("\n### ", 1)[0]
+    assert f"{key}:" in bundled
+
+
+def test_random_text_gives_settings_or_config_error_only() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(
+        ["feeds:", "digests:", "  - id: a", "    url: https://x.example/", "fetch:", "  timeout: 3", "  - ",
+         ": ", "[", "]", "{", "}", "'", '"', "&a ", "*a", "<<: *a", "${X}", "\t", "\n", "- 1", "? ", "!!int x",
+         "channel: 1", "schedule: '0 7 * * *'", "feeds: [a]", "~", "0x10", "2001-01-01", "!!int x", "!x ",
+         "!!binary x", "!!timestamp 2001-13-99", "1e400", "#", "%YAML 1.1\n---\n"]
+    )
+
+    @settings(max_examples=80, deadline=None, database=None)
+    @given(st.lists(pieces, max_size=25).map("".join))
+    def check(text: str) -> None:
+        try:
+            result = parse_settings(text, env={"X": "1"})
+        except ConfigError as err:
+            assert err.problems and all(p.startswith("config.yaml:") for p in err.problems)
+        else:
+            assert isinstance(result, Settings)
+
+    check()
