@@ -377,7 +377,7 @@ _TYPE_NAMES: dict[Any, str] = {
 }
 
 
-def _syntax_message(filename: str, err: yaml.YAMLError) -> str:
+def _syntax_message(filename: str, err: yaml.YAMLError, text: str) -> str:
     """A YAML syntax error in the same file:line:column form as every other problem."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else f"{filename}:1:1"
@@ -388,6 +388,10 @@ def _syntax_message(filename: str, err: yaml.YAMLError) -> str:
         extra = f" ({context} at line {context_mark.line + 1}, column {context_mark.column + 1})"
     if "\\t" in problem or "'\\t'" in problem or "\t" in problem:
         extra += " (indent with spaces: YAML does not allow tabs)"
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and "${" in lines[mark.line]:
+        # `[${A}]` is a YAML error: in [ ] and { } a plain value cannot hold "{".
+        extra += ' (inside [ ] or { }, quote values that use ${NAME}: ["${NAME}"])'
     return f"{where} invalid YAML: {problem}{extra}"
 
 
@@ -396,7 +400,7 @@ def validate(text: str, filename: str, env: Mapping[str, str] | None) -> tuple[S
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
-        return None, [_syntax_message(filename, err)]
+        return None, [_syntax_message(filename, err, text)]
     checker = Validator(filename, env)
     if root is None:
         return Settings(source=filename), []

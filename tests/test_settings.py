@@ -274,6 +274,12 @@ BAD = [
         id="yaml-tab",
     ),
     pytest.param(
+        "discord:\n  guilds: [${GUILD}]\n",
+        "config.yaml:2:13 invalid YAML: expected ',' or ']', but got '{' (while parsing a flow sequence at line 2, "
+        'column 11) (inside [ ] or { }, quote values that use ${NAME}: ["${NAME}"])',
+        id="yaml-unquoted-env-in-flow",
+    ),
+    pytest.param(
         'feeds:\n  - id: "abc\n',
         "config.yaml:3:1 invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 2, column 9)",
         id="yaml-unterminated",

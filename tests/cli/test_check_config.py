@@ -87,19 +87,26 @@ def test_bundled_config_passes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_check_config_as_a_subprocess(tmp_path: Path) -> None:
-    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text("storage:\n  path: ${NB_DB_PATH}\n")
-    bad.write_text("storage:\n  path: ${NB_UNSET_VAR}\n")
-    env = {**os.environ, "NB_DB_PATH": "data/x.db"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("storage:\n  path: ${NB_DB_DIR}/${NB_UNSET_VAR}\n")
+    env = {**os.environ, "NB_DB_DIR": "data"}
     env.pop("NB_UNSET_VAR", None)
-    ok = subprocess.run(
-        [sys.executable, "-m", "bot", "check-config", str(good)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )
-    assert (ok.returncode, ok.stdout) == (0, f"{good} OK: 0 feeds, 0 digests, 0 guilds\n")
     refused = subprocess.run(
         [sys.executable, "-m", "bot", "check-config", str(bad)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert refused.returncode == 1
     assert refused.stdout == f"{bad}:2:9 storage.path: environment variable NB_UNSET_VAR is not set (used as ${{NB_UNSET_VAR}})\n"
+
+
+def test_environment_variables_are_read_from_the_process_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text('discord:\n  guilds: ["${NB_GUILD}"]\n')
+    monkeypatch.setenv("NB_GUILD", "4242")
+    assert main(["check-config", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path} OK: 0 feeds, 0 digests, 1 guild\n"
+    monkeypatch.delenv("NB_GUILD")
+    assert main(["check-config", str(path)]) == 1
+    assert capsys.readouterr().out == f"{path}:2:12 discord.guilds[0]: environment variable NB_GUILD is not set (used as ${{NB_GUILD}})\n"
