@@ -386,7 +386,7 @@ def _syntax_message(filename: str, err: yaml.YAMLError, text: str) -> str:
     extra = ""
     if context and context_mark and context_mark is not mark:
         extra = f" ({context} at line {context_mark.line + 1}, column {context_mark.column + 1})"
-    if "\\t" in problem or "'\\t'" in problem or "\t" in problem:
+    if "\\t" in problem or "\t" in problem:  # PyYAML writes the tab as '\\t'
         extra += " (indent with spaces: YAML does not allow tabs)"
     lines = text.splitlines()
     if mark and mark.line < len(lines) and "${" in lines[mark.line]:
