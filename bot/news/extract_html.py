@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import trafilatura
@@ -33,19 +34,21 @@ _RELATED_MARK_RE = re.compile(
     r"auch[-_ ]interessant|lire[-_ ]aussi|leer[-_ ]tambi[eé]n|leggi[-_ ]anche",
     re.IGNORECASE,
 )
-_CHROME_MARK_RE = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|footer|header|masthead|cookie|cookies|consent|gdpr|"
-    r"share|sharing|social|login|signin|comments?|advert|advertisement|ad|ads|ad-slot|sponsor|sponsored|"
-    r"promo|newsletter|paywall)(?:$|[\s_-])",
-    re.IGNORECASE,
+# Class/id words of page chrome, matched as whole tokens ("share-bar" yes, "shareholders" no).
+_CHROME_WORDS = frozenset(
+    "nav navbar navigation menu breadcrumb breadcrumbs footer header masthead cookie cookies consent gdpr share "
+    "sharing social login signin comment comments advert advertisement ad ads sponsor sponsored promo newsletter "
+    "paywall".split()
 )
+_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+# Cheap substring tests before the regexes: most marked nodes are neither related blocks nor deks.
+_RELATED_HINTS = ("relat", "read", "also", "more", "recommend", "see", "further", "mehr", "lesen", "weitere", "auch",
+                  "lire", "leer", "leggi")
+_DEK_HINTS = ("dek", "standfirst", "sub", "strap", "summary", "teaser", "lead", "intro")
 _CHROME_TAGS = ("nav", "header", "footer", "form", "button", "select", "menu")
 _BLOCK_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
-_DEK_XPATH = etree.XPath(
-    "//header//h2 | //header//h3 | //header//p | //h1/following-sibling::h2[1]"
-    " | //*[contains(@class, 'dek') or contains(@class, 'standfirst') or contains(@class, 'sub-head')"
-    " or contains(@class, 'subhead') or contains(@class, 'subtitle') or contains(@class, 'strapline')"
-    " or contains(@class, 'article-summary') or contains(@class, 'teaser-text') or contains(@class, 'lead-in')]"
+_DEK_CLASS_RE = re.compile(
+    r"dek|standfirst|sub-?head|subtitle|strapline|article-summary|teaser-text|lead-in|intro-text", re.IGNORECASE
 )
 _SENTENCE_END_RE = re.compile(r"\w{2,}[.!?。！？][\"'”’»)]*(?:\s|$)")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
@@ -53,19 +56,44 @@ _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-
 
 def _marks(node: Any) -> str:
     """The class, id, role and aria-label words of a node, for recognising blocks by name."""
-    return " ".join(str(node.get(a) or "") for a in ("class", "id", "role", "aria-label", "data-component"))
+    attrib = node.attrib
+    return f"{attrib.get('class', '')} {attrib.get('id', '')} {attrib.get('role', '')} {attrib.get('aria-label', '')}"
 
 
-def _classify(tree: Any) -> tuple[set[Any], list[Any]]:
-    """One pass over the tree: the chrome subtrees (nav, footer, share bars, ads) and the related blocks."""
-    chrome: set[Any] = set(tree.iter(*_CHROME_TAGS))
-    related: list[Any] = []
+@dataclass
+class _Layout:
+    """What one pass over the page found: chrome subtrees, related-link blocks and standfirst texts."""
+
+    chrome: set[Any] = field(default_factory=set)
+    related: list[Any] = field(default_factory=list)
+    deks: set[str] = field(default_factory=set)
+
+
+def _add_dek(layout: _Layout, node: Any) -> None:
+    text = normalise(node.text_content())
+    if 5 <= text.count(" ") + 1 <= 80 and len(layout.deks) < 20:
+        layout.deks.add(text)
+
+
+def _classify(tree: Any) -> _Layout:
+    """The chrome subtrees (nav, footer, share bars, ads), related blocks and standfirst candidates."""
+    layout = _Layout(chrome=set(tree.iter(*_CHROME_TAGS)))
     for node in _MARKED_XPATH(tree):
-        marks = _marks(node)
-        if _CHROME_MARK_RE.search(marks):
-            chrome.add(node)
-        if node.tag in _BLOCK_TAGS and _RELATED_MARK_RE.search(marks):
-            related.append(node)
+        marks = _marks(node).lower()
+        if not _CHROME_WORDS.isdisjoint(_TOKEN_SPLIT_RE.split(marks)):
+            layout.chrome.add(node)
+        if node.tag in _BLOCK_TAGS and any(h in marks for h in _RELATED_HINTS) and _RELATED_MARK_RE.search(marks):
+            layout.related.append(node)
+        css = node.attrib.get("class", "").lower()
+        if any(h in css for h in _DEK_HINTS) and _DEK_CLASS_RE.search(css):
+            _add_dek(layout, node)
+    for header in tree.iter("header"):
+        for node in header.iter("h2", "h3", "p"):
+            _add_dek(layout, node)
+    for h1 in tree.iter("h1"):
+        sibling = h1.getnext()
+        if sibling is not None and sibling.tag == "h2":
+            _add_dek(layout, sibling)
     for node in tree.iter("h2", "h3", "h4", "h5", "strong"):
         text = clean_inline(node.text_content())
         if 1 <= word_count(text) <= 5 and _RELATED_MARK_RE.search(text.replace(" ", "-")):
@@ -74,10 +102,10 @@ def _classify(tree: Any) -> tuple[set[Any], list[Any]]:
             while block is not None and block.find(".//a[@href]") is None and block.getparent() is not None:
                 block = block.getparent()
             if block is not None:
-                related.append(block)
-    chosen = set(related)
-    outer = [n for n in dict.fromkeys(related) if not any(anc in chosen for anc in n.iterancestors())]
-    return chrome, outer
+                layout.related.append(block)
+    chosen = set(layout.related)
+    layout.related = [n for n in dict.fromkeys(layout.related) if not any(a in chosen for a in n.iterancestors())]
+    return layout
 
 
 def _body_node(tree: Any, chrome: set[Any]) -> Any | None:
@@ -108,9 +136,9 @@ def _link(a: Any, base: str | None) -> Link | None:
     return Link(title=title, url=url) if title else None
 
 
-def _related(tree: Any, base: str | None) -> tuple[Link, ...]:
+def _related(tree: Any, layout: _Layout, base: str | None) -> tuple[Link, ...]:
     """Candidate links: those in related/read-also blocks, then in-body links to other pages."""
-    chrome, blocks = _classify(tree)
+    chrome, blocks = layout.chrome, layout.related
     links: list[Link] = []
     in_blocks: set[Any] = set()
     for block in blocks:
@@ -128,18 +156,6 @@ def _related(tree: Any, base: str | None) -> tuple[Link, ...]:
             if link is not None:
                 links.append(link)
     return tuple(links)
-
-
-def _deks(tree: Any) -> set[str]:
-    """Normalised texts that read as a standfirst: subtitles in the article header or dek-like classes."""
-    found: set[str] = set()
-    for node in _DEK_XPATH(tree):
-        text = normalise(node.text_content())
-        if 5 <= len(text.split()) <= 80:
-            found.add(text)
-        if len(found) >= 20:
-            break
-    return found
 
 
 def _subheads(doc: Any) -> set[str]:
@@ -162,8 +178,8 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     try:
         # Metadata and links first: trafilatura prunes the tree it is given.
         meta = page_meta(tree, url)
-        deks = _deks(tree)
-        related = _related(tree, url or meta.canonical)
+        layout = _classify(tree)
+        related = _related(tree, layout, url or meta.canonical)
     except (ValueError, RecursionError) as err:
         log.debug("metadata failed on %s: %r", url, err)
         raise ExtractError(NO_TEXT) from err
@@ -181,7 +197,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     # A standfirst the page sets apart from the body is the description, not the first paragraph.
     head_norm = normalise(meta.headline or "")
     lead = 0
-    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in deks | {head_norm}:
+    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in layout.deks | {head_norm}:
         lead += 1
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", meta.description)
