@@ -29,10 +29,10 @@ MAX_CANDIDATES = 200
 POSITION_DECAY = 3.0    # prior = 1 / (1 + decay * position)
 HEADLINE_WEIGHT = 0.3   # weight of similarity to the headline against similarity to the text
 LONG_WORDS = 25         # sentences longer than this are penalised in proportion
-QUOTE_FACTOR = 0.3      # a sentence that opens with a quotation mark or asks a question
+QUOTE_FACTOR = 0.3      # for quotes, questions and first/second-person talk (see _style)
 FACT_BONUS = 0.3        # extra weight for a sentence with figures (ages, dates, counts)
 CENTRAL_FLOOR = 0.2     # keeps the position prior in play for sentences sharing few words
-REDUNDANCY = 0.45        # a pick this similar to an earlier pick is skipped
+REDUNDANCY = 0.45       # a pick this similar to an earlier pick is skipped
 
 _QUOTES = "\"'‘’“”«»„‚"
 _BOILERPLATE = re.compile(
