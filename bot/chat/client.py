@@ -1,0 +1,62 @@
+"""The Discord client: Guilds intent only, no pings by default, commands synced once in setup_hook."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.chat.cogs.admin import AdminCog
+from bot.chat.cogs.brief import BriefCog
+from bot.chat.cogs.digest import DigestCog
+from bot.chat.cogs.info import InfoCog
+from bot.chat.errors import on_app_command_error
+from bot.frontend import Frontend
+
+log = logging.getLogger(__name__)
+
+
+def apply_env_overrides(env: Mapping[str, str] = os.environ) -> None:
+    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL when set (a proxy, or the tests' fake)."""
+    api = env.get("DISCORD_API_BASE")
+    if api:
+        discord.http.Route.BASE = api.rstrip("/")
+    gateway = env.get("DISCORD_GATEWAY_URL")
+    if gateway:
+        # A plain (unsharded) client connects to DEFAULT_GATEWAY; it never asks GET /gateway/bot.
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+
+
+class NewsBot(commands.Bot):
+    """The newsbrief bot: slash commands only, over the shared Frontend."""
+
+    def __init__(self, frontend: Frontend) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.frontend = frontend
+        self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        """Add the cogs and sync the commands: to the configured guilds (instant) when any, else globally."""
+        for cog in (BriefCog(self), DigestCog(self), InfoCog(self), AdminCog(self)):
+            await self.add_cog(cog)
+        guilds = self.frontend.settings.discord.guilds
+        if guilds:
+            for guild_id in guilds:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands (global changes can take a while to appear)", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log who we are; deliberately no command sync here (on_ready fires again on every reconnect)."""
+        log.info("connected as %s to %d guilds", self.user, len(self.guilds))

@@ -1,0 +1,1 @@
+"""Slash-command cogs: thin glue from Discord interactions to bot.frontend."""

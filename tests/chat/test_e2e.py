@@ -1,0 +1,219 @@
+"""End to end: the real bot as a subprocess against a fake Discord and a local article server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.fake_discord import ADMIN_ROLE_ID, GUILD_ID, MANAGE_GUILD, FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = (ROOT / "tests/fixtures/us-china-call.html").read_text(encoding="utf-8")
+PARAGRAPH = ("The city council of Springfield met on Tuesday to debate the new bridge over the river, which "
+             "engineers say will carry twenty thousand cars a day when it opens. ")
+HOSTILE = f"""<!doctype html><html><head><title>@everyone Big news &lt;@123&gt;</title></head><body><article>
+<h1>@everyone Big news &lt;@123&gt; [click](https://evil.test)</h1>
+{''.join(f'<p>{PARAGRAPH} @everyone look at this @here and &lt;@123&gt; and &lt;@&amp;456&gt; and &lt;#789&gt; '
+         f'and [a real link](https://evil.test/a) then [another](https://evil.test/b) ok.</p>' for _ in range(8))}
+</article></body></html>"""
+_users = iter(range(800000000000000100, 800000000000999999))
+
+
+def article_routes(app: web.Application) -> None:
+    """The local 'public web': a real article, a hostile one, and a 404."""
+    async def article(_: web.Request) -> web.Response:
+        return web.Response(text=ARTICLE, content_type="text/html")
+
+    async def hostile(_: web.Request) -> web.Response:
+        return web.Response(text=HOSTILE, content_type="text/html")
+
+    async def missing(_: web.Request) -> web.Response:
+        return web.Response(status=404, text="gone", content_type="text/html")
+
+    app.router.add_get("/article", article)
+    app.router.add_get("/hostile", hostile)
+    app.router.add_get("/missing", missing)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeDiscord, str]]:
+    """Fake Discord and article server up, the bot connected and its commands synced."""
+    fake = FakeDiscord()
+    fake.start(article_routes)
+    tmp = tmp_path_factory.mktemp("bot")
+    config = tmp / "config.yaml"
+    config.write_text(f"""discord:
+  guilds: [{GUILD_ID}]
+  admin_role: "News Admin"
+fetch:
+  allow_hosts: ["127.0.0.1:{fake.extra_port}"]
+commands:
+  brief_cooldown: 30
+  max_concurrent_briefings: 12
+storage:
+  path: {tmp / 'state.db'}
+""")
+    child_env = {**os.environ, "DISCORD_TOKEN": "fake-token", "DISCORD_API_BASE": fake.api_base,
+                 "DISCORD_GATEWAY_URL": fake.gateway_url, "PYTHONUNBUFFERED": "1"}
+    log = (tmp / "bot.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=child_env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        if not fake.synced.wait(30) or not fake.identified.wait(30):
+            raise AssertionError("bot never synced/identified:\n" + (tmp / "bot.log").read_text())
+        time.sleep(0.5)  # let GUILD_CREATE be processed before the first interaction
+        yield fake, f"http://127.0.0.1:{fake.extra_port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        fake.stop()
+        log.close()
+        print((tmp / "bot.log").read_text()[-4000:])
+
+
+def brief(fake: FakeDiscord, url: str, **kw: object) -> tuple[str, str]:
+    options = [{"name": "url", "type": 3, "value": url}]
+    options += [{"name": k, "type": 4 if k == "sentences" else 5, "value": v} for k, v in kw.items()]
+    return fake.interaction("brief", options, user_id=next(_users))
+
+
+def followups(fake: FakeDiscord, token: str, count: int = 1, timeout: float = 30.0) -> list:
+    return fake.wait_for("POST", rf"^/webhooks/\d+/{token}$", count=count, timeout=timeout)
+
+
+def test_commands_synced_to_the_configured_guild(env: tuple[FakeDiscord, str]) -> None:
+    fake, _ = env
+    put = fake.find("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
+    assert put and not fake.find("PUT", r"^/applications/\d+/commands$")
+    names = {c["name"] for c in put[0].body}
+    assert names == {"brief", "digest", "sources", "help", "config"}
+    config = next(c for c in put[0].body if c["name"] == "config")
+    assert int(config["default_member_permissions"]) == MANAGE_GUILD
+    assert not fake.find("GET", r"^/gateway")
+
+
+def test_brief_answers_with_the_embed(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    iid, token = brief(fake, f"{web_base}/article", sentences=3)
+    callback = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert callback.body["type"] == 5 and not (callback.body.get("data") or {}).get("flags")
+    post = followups(fake, token)[0]
+    assert post.body["allowed_mentions"] == {"parse": []}
+    embed = post.body["embeds"][0]
+    # The page's canonical link wins over the address it was fetched from.
+    assert embed["url"].startswith("https://www.dailyledger.example/politics/")
+    assert embed["title"]
+    bullets = embed["description"].split("\n")
+    assert len(bullets) == 3 and all(b.startswith("• ") for b in bullets)
+    assert "reduced by" in embed["footer"]["text"]
+    assert [f["name"] for f in embed["fields"]][:1] == ["Key actors"]
+
+
+def test_broken_url_is_answered_privately(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    _iid, token = brief(fake, f"{web_base}/missing")
+    post = followups(fake, token)[0]
+    deletes = fake.find("DELETE", rf"/webhooks/\d+/{token}/messages/@original")
+    assert deletes and deletes[0].at <= post.at
+    assert post.body["flags"] == 64
+    assert "404" in post.body["content"] or "not" in post.body["content"].lower()
+    assert post.body["allowed_mentions"] == {"parse": []}
+    assert not post.body.get("embeds")
+
+
+def test_admin_command_refused_for_non_admin(env: tuple[FakeDiscord, str]) -> None:
+    fake, _ = env
+    iid, _ = fake.interaction("config", [{"name": "show", "type": 1, "options": []}], user_id=next(_users))
+    cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert cb.body["type"] == 4 and cb.body["data"]["flags"] == 64
+    assert "admin" in cb.body["data"]["content"].lower()
+    assert "fetch" not in cb.body["data"]["content"]
+
+
+def test_admin_command_allowed_by_permission_or_role(env: tuple[FakeDiscord, str]) -> None:
+    fake, _ = env
+    iid, _ = fake.interaction("config", [{"name": "show", "type": 1, "options": []}], user_id=next(_users),
+                              permissions=MANAGE_GUILD)
+    cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert '"fetch"' in cb.body["data"]["content"]
+    iid, _ = fake.interaction("config", [{"name": "check", "type": 1, "options": []}], user_id=next(_users),
+                              roles=(ADMIN_ROLE_ID,))
+    cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert "valid" in cb.body["data"]["content"]
+
+
+def test_burst_of_ten_all_acknowledged_in_time(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    sent: list[tuple[str, str]] = []
+    threads = [threading.Thread(target=lambda: sent.append(brief(fake, f"{web_base}/article"))) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for iid, _token in sent:
+        cb = fake.wait_for("POST", rf"^/interactions/{iid}/", timeout=10)[0]
+        assert cb.at - fake.sent_interactions[iid] < 3.0
+        assert cb.body["type"] == 5
+    for _, token in sent:
+        post = followups(fake, token, timeout=60)[0]
+        assert post.body["embeds"][0]["description"].startswith("• ")
+
+
+def test_followup_429_is_retried_and_posted_once(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    user = next(_users)
+    fake.fail_next("POST", r"^/webhooks/\d+/tok\d+$", retry_after=0.3)
+    _iid, token = fake.interaction("brief", [{"name": "url", "type": 3, "value": f"{web_base}/article"}], user_id=user)
+    posts = followups(fake, token, count=2)
+    time.sleep(1.0)
+    posts = fake.find("POST", rf"^/webhooks/\d+/{token}$")
+    assert [p.status for p in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 0.25
+    assert posts[1].body["embeds"]
+
+
+def test_hostile_article_cannot_ping(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    _iid, token = brief(fake, f"{web_base}/hostile", sentences=5)
+    post = followups(fake, token)[0]
+    assert post.body["allowed_mentions"] == {"parse": []}
+    embed = post.body["embeds"][0]
+    blob = "\n".join([embed["title"], embed["description"], embed["footer"]["text"],
+                      *(f["value"] for f in embed.get("fields", []))])
+    assert "everyone" in blob  # the text is there, made inert
+    for raw in ("@everyone", "@here", "<@123>", "<@&456>", "<#789>", "[click](", "[a real link](", "[another]("):
+        assert raw not in blob
+
+
+def test_cooldown_and_bot_survive(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    user = next(_users)
+    opts = [{"name": "url", "type": 3, "value": f"{web_base}/missing"}]
+    fake.interaction("brief", opts, user_id=user)
+    iid, _ = fake.interaction("brief", opts, user_id=user)
+    cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert cb.body["type"] == 4 and cb.body["data"]["flags"] == 64
+    assert "try again in 30 s" in cb.body["data"]["content"]
+    iid, _ = fake.interaction("help", user_id=next(_users))
+    assert "/brief" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
+
+
+def test_digest_without_config_answers_clearly(env: tuple[FakeDiscord, str]) -> None:
+    fake, _ = env
+    iid, _ = fake.interaction("digest", user_id=next(_users))
+    cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
+    assert cb.body["type"] == 4 and cb.body["data"]["flags"] == 64
+    assert "No digest is configured for this channel" in cb.body["data"]["content"]
+    iid, _ = fake.interaction("sources", user_id=next(_users))
+    assert "No digests are configured" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
