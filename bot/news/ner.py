@@ -25,6 +25,8 @@ _SENT_END = frozenset(".!?")
 _OPENERS = frozenset("\"'“‘([-–—")
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
+# Words Title Case headings leave in lower case.
+_SMALL_WORDS = frozenset("a an the and or but nor for on at to from by of in into with as vs via per over up off out".split())
 _SPEECH = frozenset("said says told added reported announced".split())
 _LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
 
@@ -39,6 +41,7 @@ class Mention:
     end: int
     title: str | None = None  # title words inside the capitalised run ("US President")
     attributive: bool = False  # a place used as a modifier ("US officials") or inside a title
+    guessed: bool = False  # no list or cue vouched for the name or its kind
 
 
 @dataclass
@@ -66,9 +69,8 @@ def _line_mode(words: list[str]) -> str:
     upper = sum(1 for w in alpha if w.isupper() and len(w) > 1)
     if upper >= 0.6 * len(alpha):
         return "caps"
-    content = [w for w in alpha if w.lower() not in lx.ROLE_STOP]
-    capped = sum(1 for w in content if _is_cap(w))
-    if len(alpha) >= 3 and content and capped >= 0.8 * len(content) and words[-1] not in _SENT_END:
+    lower_content = [w for w in alpha if w[:1].islower() and w not in _SMALL_WORDS]
+    if len(alpha) >= 3 and not lower_content and words[-1] not in _SENT_END:
         return "title"
     return "text"
 
@@ -136,45 +138,57 @@ def _known_org(name: str) -> bool:
     return name in lx.KNOWN_ORGS or name in lx.KNOWN_ORG_PHRASES
 
 
-def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) -> str | None:
-    """The kind of a capitalised run, or None when it is not a name."""
+def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) -> tuple[str, bool] | None:
+    """The kind of a capitalised run and whether it is only a guess, or None when it is not a name."""
     name = " ".join(words)
     if name in lx.ORG_PLACES:
-        return "location"
+        return "location", False
     if _known_org(name):
-        return "organization"
+        return "organization", False
     last = words[-1]
     if last in lx.EVENT_WORDS:
         return None
     if (_place(name) or (name.isupper() and len(name) > 3 and name.casefold() in gz.places_folded())) and not titled:
-        return "location"
+        return "location", False
     if prev == "," and name in lx.STATE_ABBREVS:
-        return "location"
+        return "location", False
     if len(words) > 1 and (last in lx.STATE_WORDS or (last in lx.PLACE_SUFFIXES and last != "Bank")):
-        return "location"
+        return "location", False
     if len(words) > 1 and (last in lx.ORG_SUFFIXES or (words[0] in lx.ORG_HEADS and "of" in words)):
-        return "organization"
+        return "organization", False
     learned = doc.kind_of(name)
     if learned:
-        return learned
+        return learned, False
     if titled:
-        return "person"
+        return "person", False
     if len(words) == 1 and name in doc.person_parts:
-        return "person"
+        return "person", False
     if _is_acronym(name):
-        return "organization"
+        return "organization", False
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}):
-        return "person"
+        return "person", False
     if last.lower().endswith(_PERSON_ENDINGS) and len(words) <= 3 and len(last) > 4:
-        return "person"
+        return "person", False
+    return _guess(words, prev, nxt, doc), True
+
+
+def _guess(words: list[str], prev: str, nxt: str, doc: _Doc) -> str:
+    """A kind for a run no list or cue vouches for, from its shape and neighbours."""
+    name = " ".join(words)
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
         return "location"
     if len(words) in (2, 3) and all(w[:1].isupper() and w[1:].islower() and w.lower() not in doc.lower_seen
                                     for w in words if w not in lx.PARTICLES):
         return "person"
+    if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
+        return "person"
     if len(words) == 1 and name[1:].islower() and prev.lower() != "the" and nxt not in _SPEECH:
         return "location"
     return "organization"
+
+
+def _verb_like(word: str) -> bool:
+    return word[:1].islower() and word.endswith("ed") and len(word) > 4
 
 
 def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
@@ -219,6 +233,8 @@ def _skip(t: _Tok, toks: list[_Tok], i: int, doc: _Doc) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     if _is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
         return False
+    if (nxt in _SPEECH or _verb_like(nxt)) and not w.endswith(("s", "ing", "ly")):
+        return False  # "Psaki characterized ...": a subject nobody lists
     return w not in gz.first_names() and not _is_acronym(w)
 
 
@@ -278,12 +294,16 @@ def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention],
         return
     if any(p in lx.DEMONYMS for w in words if "-" in w for p in w.split("-")):
         return
-    kind = _classify(words, prev, nxt, title is not None and title.split()[-1] in lx.TITLE_HEADS, doc)
-    if kind is None:
+    titled = title is not None and title.split()[-1] in lx.TITLE_HEADS
+    found = _classify(words, prev, nxt, titled, doc)
+    if found is None:
         return
+    kind, guessed = found
     name = _surface(run, toks)
-    attributive = attributive or (kind == "location" and nxt[:1].islower() and nxt not in lx.ROLE_STOP)
-    out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive))
+    after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
+    modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)
+    attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and after in lx.DEMONYMS)))
+    out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed))
 
 
 def _surface(run: list[int], toks: list[_Tok]) -> str:
@@ -366,7 +386,7 @@ def _relabel(found: list[Mention], doc: _Doc) -> list[Mention]:
         kind = doc.kind_of(m.name) or m.kind
         if len(m.name.split()) == 1 and m.name in doc.person_parts and not _place(m.name):
             kind = "person"
-        out.append(m if kind == m.kind else Mention(m.name, kind, m.start, m.end, m.title, m.attributive))
+        out.append(m if kind == m.kind else Mention(m.name, kind, m.start, m.end, m.title, m.attributive, m.guessed))
     return out
 
 
