@@ -8,18 +8,17 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import add_config_argument, settings_from_args
-from bot.errors import BlockedURLError, BriefingError
-from bot.models import Briefing
-from bot.news.briefing import BriefOptions
-from bot.news.fetch import decode_body, make_session
-from bot.news.service import BriefingService
+from bot.errors import BriefingError
 from bot.news.urlguard import check_url, is_url
-from bot.news.workers import Workers
-from bot.render import briefing_to_dict, render_json, render_markdown, render_text
-from bot.settings import Settings
+
+if TYPE_CHECKING:  # the pipeline imports (sumy, nltk, trafilatura) cost a second: only `brief` pays it
+    from bot.models import Briefing
+    from bot.news.briefing import BriefOptions
+    from bot.news.service import BriefingService
+    from bot.settings import Settings
 
 FORMATS = ("text", "markdown", "json", "jsonl")
 # Below this many sources, worker processes cost more to start than they save.
@@ -67,6 +66,8 @@ def _validate(args: argparse.Namespace) -> str | None:
 
 def _read_local(source: str) -> tuple[str, bool]:
     """Read a file or stdin; returns (text, is_html)."""
+    from bot.news.fetch import decode_body
+
     if source == "-":
         data = sys.stdin.buffer.read()
         text = decode_body(data, None)
@@ -92,6 +93,10 @@ async def _brief_one(service: BriefingService, source: str, options: BriefOption
 
 
 async def _run(settings: Settings, args: argparse.Namespace, options: BriefOptions) -> int:
+    from bot.news.fetch import make_session
+    from bot.news.service import BriefingService
+    from bot.news.workers import Workers
+
     sources: list[str] = args.sources
     needs_net = any(is_url(s) for s in sources)
     workers = Workers(mode="process" if len(sources) >= PROCESS_POOL_FROM else "thread")
@@ -103,8 +108,6 @@ async def _run(settings: Settings, args: argparse.Namespace, options: BriefOptio
         async with limit:
             try:
                 return Outcome(source, briefing=await _brief_one(service, source, options))
-            except BlockedURLError as err:
-                return Outcome(source, error=str(err))
             except BriefingError as err:
                 return Outcome(source, error=str(err))
 
@@ -140,12 +143,16 @@ async def _run(settings: Settings, args: argparse.Namespace, options: BriefOptio
 
 
 def _as_obj(outcome: Outcome) -> dict[str, Any]:
+    from bot.render import briefing_to_dict
+
     if outcome.briefing is None:
         return {"source": outcome.source, "error": outcome.error}
     return briefing_to_dict(outcome.briefing)
 
 
 def _emit_jsonl(outcome: Outcome) -> None:
+    from bot.render import render_json
+
     if outcome.briefing is None:
         print(json.dumps(_as_obj(outcome), ensure_ascii=False), flush=True)
     else:
@@ -153,6 +160,8 @@ def _emit_jsonl(outcome: Outcome) -> None:
 
 
 def _emit_human(outcome: Outcome, fmt: str, *, first: bool) -> None:
+    from bot.render import render_markdown, render_text
+
     if outcome.briefing is None:
         print(f"newsbrief: {outcome.source}: {outcome.error}", file=sys.stderr, flush=True)
         return
@@ -170,6 +179,8 @@ def run_brief(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if settings is None:
         return 2
+    from bot.news.briefing import BriefOptions
+
     options = BriefOptions(sentences=args.sentences, ratio=args.ratio, algorithm=args.algorithm,
                            language=args.language)
     return asyncio.run(_run(settings, args, options))

@@ -53,7 +53,7 @@ def build_briefing(article: Article, options: BriefOptions, defaults: DefaultsSe
     words_in = count_words(article.text)
     words_out = sum(count_words(s) for s in summary)
     reduction = round(100.0 * (1 - words_out / words_in), 1) if words_in else 0.0
-    source = Source(url=article.canonical_url or article.url, site=article.site,
+    source = Source(url=article.url or article.canonical_url, site=article.site,
                     author=article.author, published=article.published)
     stats = Stats(words_in=words_in, words_out=words_out, reduction_percent=max(0.0, reduction),
                   elapsed_ms=round((time.perf_counter() - t0) * 1000, 1))

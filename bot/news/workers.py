@@ -43,6 +43,10 @@ class Workers:
         if self._pool is None:
             if self.mode == "process":
                 ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+                if os.name == "posix":
+                    # The fork server imports the pipeline once; each worker forks from it warm.
+                    pin_blas_threads()
+                    ctx.set_forkserver_preload(["bot.news.briefing"])
                 self._pool = cf.ProcessPoolExecutor(self.size, mp_context=ctx, initializer=_init_worker)
             else:
                 self._pool = cf.ThreadPoolExecutor(self.size, thread_name_prefix="newsbrief-cpu")
@@ -57,7 +61,8 @@ class Workers:
                 proc.kill()
             pool.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+    # `timeout` is a deadline that kills the worker process, which a caller-side asyncio.timeout cannot do.
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:  # noqa: ASYNC109
         """Run fn(*args) in a worker; past `timeout` seconds the work is stopped and ExtractError raised."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):

@@ -3,27 +3,48 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
-import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from bot.__main__ import main
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "articles" / "us-china-call.txt"
 
 
-def brief(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a directory without a config.yaml."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "bot", "brief", *args], capture_output=True, text=True,
-                          input=stdin, timeout=120, cwd=cwd or ROOT / "tests", env=env)
+@dataclass
+class Result:
+    """What a run of the CLI printed and returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_seed_as_json_has_headline_summary_and_source_path() -> None:
+@pytest.fixture
+def brief(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Result]:
+    """Run `brief` in-process, from a directory without a config.yaml."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, stdin: str | None = None) -> Result:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
+        code = main(["brief", *args])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def test_seed_as_json_has_headline_summary_and_source_path(brief: Callable[..., Result]) -> None:
     r = brief(str(SEED), "--format", "json")
     assert r.returncode == 0, r.stderr
     b = json.loads(r.stdout)
@@ -35,7 +56,7 @@ def test_seed_as_json_has_headline_summary_and_source_path() -> None:
     assert b["language"] == "en"
 
 
-def test_jsonl_keeps_input_order_and_reports_failures(tmp_path: Path) -> None:
+def test_jsonl_keeps_input_order_and_reports_failures(brief: Callable[..., Result], tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
     r = brief(str(SEED), str(missing), "ftp://example.com/story.txt", str(SEED), "--format", "jsonl", "--sentences", "2")
     assert r.returncode == 1
@@ -47,14 +68,14 @@ def test_jsonl_keeps_input_order_and_reports_failures(tmp_path: Path) -> None:
     assert "only http and https" in lines[2]["error"]
 
 
-def test_text_format_for_a_person_and_stdin() -> None:
+def test_text_format_for_a_person_and_stdin(brief: Callable[..., Result]) -> None:
     r = brief("-", stdin=SEED.read_text(encoding="utf-8"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].startswith("US and Chinese Presidents")
     assert "Key actors" in r.stdout and "  • " in r.stdout and "reduced by" in r.stdout
 
 
-def test_markdown_and_other_algorithm() -> None:
+def test_markdown_and_other_algorithm(brief: Callable[..., Result]) -> None:
     r = brief(str(SEED), "--format", "markdown", "--algorithm", "lexrank", "--ratio", "0.3")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("## ")
@@ -66,13 +87,13 @@ def test_markdown_and_other_algorithm() -> None:
     (["--algorithm", "magic"], "unknown --algorithm 'magic'"),
     (["--sentences", "0"], "--sentences must be between"),
 ])
-def test_bad_arguments_exit_2(args: list[str], message: str) -> None:
+def test_bad_arguments_exit_2(brief: Callable[..., Result], args: list[str], message: str) -> None:
     r = brief(str(SEED), *args)
     assert r.returncode == 2
     assert message in r.stderr
 
 
-def test_text_format_error_goes_to_stderr(tmp_path: Path) -> None:
+def test_text_format_error_goes_to_stderr(brief: Callable[..., Result], tmp_path: Path) -> None:
     r = brief(str(tmp_path / "missing.html"))
     assert r.returncode == 1
     assert r.stdout == ""
