@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from bot.models import Actor, ActorKind, Article
 from bot.news import gazetteer as gz

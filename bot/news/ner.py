@@ -93,11 +93,13 @@ class _Doc:
         self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
         self.known: dict[str, Counter[str]] = {}
         self.person_parts: set[str] = set()
+        self.surnames: dict[str, str] = {}
 
     def learn(self, name: str, kind: str) -> None:
         self.known.setdefault(name.casefold(), Counter())[kind] += 1
         if kind == "person" and " " in name:
             self.person_parts.update(name.split())
+            self.surnames[name.split()[-1].casefold()] = name
 
     def kind_of(self, name: str) -> str | None:
         c = self.known.get(name.casefold())
@@ -343,6 +345,8 @@ def _vouched(name: str, doc: _Doc, words: list[str]) -> str | None:
     kind = doc.kind_of(name)
     if kind:
         return kind
+    if folded in doc.surnames:
+        return "person"
     if folded in lx.NON_NAMES_FOLDED or folded in lx.DEMONYMS_FOLDED or folded in doc.lower_seen_folded:
         return None
     place = gz.places_folded().get(folded)
