@@ -50,6 +50,8 @@ _BLOCK_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
 _DEK_CLASS_RE = re.compile(
     r"dek|standfirst|sub-?head|subtitle|strapline|article-summary|teaser-text|lead-in|intro-text", re.IGNORECASE
 )
+# Below this many words the fast pass may have missed the body, so the full cascade runs too.
+_FULL_CASCADE_BELOW = 250
 _SENTENCE_END_RE = re.compile(r"\w{2,}[.!?。！？][\"'”’»)]*(?:\s|$)")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
 
@@ -166,6 +168,15 @@ def _subheads(doc: Any) -> set[str]:
     return {normalise("".join(h.itertext())) for h in body.iter("head")}
 
 
+def _trafilatura(tree: Any, url: str | None, *, fast: bool) -> Any:
+    """trafilatura's main-text Document for a parsed page (it works on its own copy), or None."""
+    try:
+        return trafilatura.bare_extraction(tree, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
+    except Exception as err:  # a third-party extractor on hostile input: any failure means "no text"
+        log.debug("trafilatura failed on %s: %r", url, err)
+        return None
+
+
 def extract_html(content: str, *, url: str | None = None, language_hint: str | None = None) -> Article:
     """An HTML page's main text, metadata and candidate related links."""
     try:
@@ -176,19 +187,20 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     if tree is None:
         raise ExtractError(NO_TEXT)
     try:
-        # Metadata and links first: trafilatura prunes the tree it is given.
         meta = page_meta(tree, url)
         layout = _classify(tree)
         related = _related(tree, layout, url or meta.canonical)
     except (ValueError, RecursionError) as err:
         log.debug("metadata failed on %s: %r", url, err)
         raise ExtractError(NO_TEXT) from err
-    try:
-        doc = trafilatura.bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
-    except Exception as err:  # a third-party extractor on hostile input: any failure means "no text"
-        log.debug("trafilatura failed on %s: %r", url, err)
-        doc = None
+    doc = _trafilatura(tree, url, fast=True)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if word_count(text) < _FULL_CASCADE_BELOW:
+        # Little text from the main extractor alone: let trafilatura compare with its readability/justext fallbacks.
+        full = _trafilatura(tree, url, fast=False)
+        full_text = (getattr(full, "text", None) or "") if full is not None else ""
+        if full_text:
+            doc, text = full, full_text
     lines = [clean_inline(line) for line in text.splitlines()]
     lines = [line[2:] if line.startswith("- ") else line for line in lines if line]
     # Section subheads are not body sentences: a summariser would read them as run-on sentences.

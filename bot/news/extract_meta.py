@@ -148,9 +148,10 @@ def _headline(tree: Any, meta: dict[str, str], ld: dict[str, Any], site: str | N
     title = clean_inline(title_node.text_content()) if title_node is not None else ""
     ld_head = ld.get("headline") if isinstance(ld.get("headline"), str) else None
     declared = _first(meta, "og:title", "twitter:title") or ld_head or title
-    # Sites decorate og:title ("Opinion | ...", "... - Site"); the page's only <h1> is the bare headline.
-    if len(h1s) == 1 and declared and normalise(h1s[0]) in normalise(declared):
-        return h1s[0]
+    # Sites decorate og:title ("Opinion | ...", "... - Site"); the <h1> it contains is the bare headline.
+    inside = [h for h in h1s if declared and normalise(h) in normalise(declared)]
+    if len(inside) == 1 and word_count(inside[0]) >= 3:
+        return inside[0]
     for candidate in (declared, h1s[0] if h1s else None):
         candidate = clean_inline(candidate or "")
         if candidate:

@@ -12,6 +12,8 @@ NO_TEXT = "the page has no article text I can read"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _URL_RE = re.compile(r"https?://\S+")
+# A bare address, maybe after a short label ("Listen: https://..."), is a link, not a sentence.
+_LABELLED_URL_RE = re.compile(r"^(?:[\w'’ -]{1,25}:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
 _JUNK_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd]")
 _TERMINAL = tuple(".!?…:;\"'”’»)]")
 
@@ -76,9 +78,16 @@ def is_sentence(line: str) -> bool:
     return line.rstrip().endswith(_TERMINAL) or word_count(line) > 25
 
 
+def _is_keyword_list(line: str) -> bool:
+    """'tag one, tag two, tag three, ...': a keyword line, not prose."""
+    items = [i for i in line.split(",") if i.strip()]
+    return len(items) >= 5 and ":" not in line and not is_sentence(line) and all(word_count(i) <= 5 for i in items)
+
+
 def is_boilerplate(line: str) -> bool:
-    """Whether a whole line is page furniture (credit, share prompt, legal notice)."""
-    return bool(_BOILERPLATE_RE.match(line.strip()))
+    """Whether a whole line is page furniture (credit, share prompt, legal notice, bare link, keyword list)."""
+    line = line.strip()
+    return bool(_BOILERPLATE_RE.match(line) or _LABELLED_URL_RE.match(line)) or _is_keyword_list(line)
 
 
 def related_title(line: str) -> tuple[str, str] | None:
