@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
+
+# bot/data ships inside the package (pyproject package-data); a plain path is much cheaper than importlib.resources
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def _lines(name: str) -> list[str]:
-    text = resources.files("bot").joinpath("data", name).read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and line[0] != "#"]
 
 
 @cache
 def places() -> dict[str, int]:
     """Place name -> population (10 000 000 for countries and regions)."""
-    out: dict[str, int] = {}
-    for line in _lines("places.txt"):
-        name, _, pop = line.partition("\t")
-        out[name] = int(pop or 0)
-    return out
+    pairs = (line.split("\t", 1) for line in _lines("places.txt"))
+    return {p[0]: int(p[1]) if len(p) > 1 else 0 for p in pairs}
 
 
 @cache
@@ -37,3 +37,11 @@ def first_names() -> frozenset[str]:
 def capitals() -> dict[str, str]:
     """Capital city -> its country, for names used as a government ("Beijing said")."""
     return dict(line.split("\t", 1) for line in _lines("capitals.txt") if "\t" in line)
+
+
+def preload() -> None:
+    """Load every list now (e.g. at start-up) so the first briefing does not pay for it."""
+    places()
+    places_folded()
+    first_names()
+    capitals()

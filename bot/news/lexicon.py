@@ -160,6 +160,7 @@ Me In On At Of For From To By With Without Into After Before Since Until While W
 If But And Or Nor So Yet Also Although Though However Meanwhile Moreover Furthermore Today Tomorrow Yesterday
 Tonight Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April June July August
 September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT EST EDT CET BST
+GDP GNP CPI PPI PMI IPO VAT AIDS HIV CEO CFO TV PC OK AM PM
 """)
 COMPASS = _words("North South East West Northeast Northwest Southeast Southwest Central Northern Southern Eastern Western")
 # Last words of events and works, which CoNLL calls MISC ("Gulf War", "World Cup").

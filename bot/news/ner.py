@@ -22,6 +22,7 @@ _TOKEN = re.compile(
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*[A-Z][A-Za-z.]+\s*)?(?:\d{4}-\d\d-\d\d|\(|-\s)")
 _ABBREV = frozenset("Mr Mrs Ms Dr St Jr Sr Gen Sen Rep Gov Lt Col Capt Sgt Prof Rev Corp Inc Co Ltd No Mt Ft".split())
 _SENT_END = frozenset(".!?")
+_ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 _OPENERS = frozenset("\"'“‘([-–—")
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
@@ -53,7 +54,9 @@ class _Tok:
 
 
 def _is_cap(word: str) -> bool:
-    return word[:1].isupper() and word[:1].isalpha()
+    if word[:3] in {"al-", "el-"}:  # "al-Assad", "el-Sheikh"
+        return word[3:4].isupper()
+    return word[:1].isupper() and word[:1].isalpha() and (len(word) > 1 or word in _ROMAN)
 
 
 def _is_acronym(word: str) -> bool:
@@ -179,14 +182,20 @@ def _guess(words: list[str], prev: str, nxt: str, doc: _Doc) -> str:
     name = " ".join(words)
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
         return "location"
-    if len(words) in (2, 3) and all(w[:1].isupper() and w[1:].islower() and w.lower() not in doc.lower_seen
-                                    for w in words if w not in lx.PARTICLES):
+    if len(words) in (2, 3) and all(_name_word(w, doc) for w in words if w not in lx.PARTICLES):
         return "person"
     if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
         return "person"
     if len(words) == 1 and name[1:].islower() and prev.lower() != "the" and nxt not in _SPEECH:
         return "location"
     return "organization"
+
+
+def _name_word(word: str, doc: _Doc) -> bool:
+    """Whether a word is shaped like a personal name: "Jiechi", "al-Assad", "O'Neill", not "Rights"."""
+    core = word[3:] if word[:3] in {"al-", "el-"} else word
+    core = core.replace("'", "").replace("-", "")
+    return core[:1].isupper() and core[1:].islower() and word.lower() not in doc.lower_seen
 
 
 def _verb_like(word: str) -> bool:
@@ -206,7 +215,9 @@ def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
         nxt_cap = i + 1 < n and _is_cap(toks[i + 1].text)
         if cur and nxt_cap:
             prev = toks[cur[-1]].text
-            opened = toks[cur[0]].text in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur)
+            first = toks[cur[0]].text
+            opened = first not in lx.TITLES and (
+                first in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur))
             if (w in lx.PARTICLES or w == "&" or (w in {"of", "for", "and"} and prev in lx.OF_HEADS)
                     or (w in {"of", "for", "and"} and opened)
                     or (w == "." and (len(prev) == 1 or prev in _ABBREV))):
@@ -224,6 +235,8 @@ def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
 def _skip(t: _Tok, toks: list[_Tok], i: int, doc: _Doc) -> bool:
     """Whether a capitalised word is not part of a name (sentence-initial common words, months, ...)."""
     w = t.text
+    if w in _ROMAN and i and _is_cap(toks[i - 1].text) and not t.sent_start:
+        return False  # "Elizabeth I", "Leopold III"
     if w in lx.HARD_NON_NAMES:
         return True
     if not t.sent_start:
@@ -246,11 +259,37 @@ def _split_title(words: list[str]) -> int:
         return 0
     cut = 0
     for j, w in enumerate(words[:-1]):
-        if w in lx.TITLE_HEADS or (w in lx.TITLES and j + 1 < len(words) and words[j + 1] in lx.TITLES):
+        if _title_head(w) or (w in lx.TITLES and j + 1 < len(words) and words[j + 1] in lx.TITLES):
             cut = j + 1
-    while cut < len(words) - 1 and words[cut] in lx.TITLES:
-        cut += 1
+    while cut < len(words) - 1:
+        if words[cut] in lx.TITLES:
+            cut += 1
+        elif words[cut] in {"of", "for"} and cut + 2 < len(words) and _is_cap(words[cut + 1]):
+            cut += 2  # "Secretary of State", "Minister for Trade"
+        else:
+            break
     return cut
+
+
+_DEMONYM_ENDINGS = (("ns", ""), ("n", ""), ("ese", ""), ("ese", "a"), ("i", ""), ("is", ""), ("ians", ""),
+                    ("ian", ""), ("ian", "a"), ("ians", "a"), ("an", "a"), ("ans", "a"), ("ish", ""), ("ish", "land"))
+
+
+def _demonym(word: str) -> bool:
+    """Nationality words: listed ones, or a country's name plus a usual ending ("Surinamese", "Libyans")."""
+    if word in lx.DEMONYMS:
+        return True
+    if not word[:1].isupper() or len(word) < 5 or _place(word):
+        return False
+    countries = gz.places()
+    for end, stem_end in _DEMONYM_ENDINGS:
+        if word.endswith(end) and countries.get(word[: -len(end)] + stem_end, 0) >= 10_000_000:
+            return True
+    return False
+
+
+def _title_head(word: str) -> bool:
+    return word in lx.TITLE_HEADS or ("-" in word and all(p in lx.TITLES for p in word.split("-")))
 
 
 def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
@@ -259,7 +298,7 @@ def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -
     # drop nationalities: "Chinese President", "Russian Anatoly Karpov" (but keep "Chinese Foreign Ministry")
     is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or _known_org(" ".join(words))
     lo = 0
-    while lo < len(words) and words[lo] in lx.DEMONYMS and not is_org:
+    while lo < len(words) and _demonym(words[lo]) and not is_org:
         lo += 1
     prev = toks[run[0] - 1].text if run[0] else ""
     nxt = toks[run[-1] + 1].text if run[-1] + 1 < len(toks) else ""
@@ -268,17 +307,20 @@ def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -
         title = " ".join(words[:cut])
         seg: list[int] = []
         for k in [*run[lo:cut], -1]:  # the title's own names: "US" of "US President", "Fed" of "Fed Chairman"
-            if k >= 0 and toks[k].text not in lx.TITLES:
+            if k >= 0 and toks[k].text not in lx.TITLES and not _title_head(toks[k].text):
                 seg.append(k)
             elif seg:
                 _emit_plain(seg, toks, doc, out, prev, toks[seg[-1] + 1].text, attributive=True)
                 seg = []
         lo = max(lo, cut)
-    head = [k for k in run[lo:] if toks[k].text not in lx.DEMONYMS or is_org]
+    head = [k for k in run[lo:] if not _demonym(toks[k].text) or is_org]
     if not head or all(toks[k].text in lx.TITLES for k in head):
         return
     if len(head) < len(run[lo:]) and all(toks[k].text in lx.COMPASS for k in head):
         return  # "South Korean", "North American": an adjective, not a place
+    if len(head) > 1 and toks[head[0]].text in lx.PLACE_ACRONYMS:  # "U.S. House of Representatives"
+        _emit_plain(head[:1], toks, doc, out, prev, toks[head[1]].text, attributive=True)
+        prev, head = toks[head[0]].text, head[1:]
     _emit_plain(head, toks, doc, out, prev, nxt, title=title)
 
 
@@ -287,14 +329,14 @@ def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention],
     while run and not _is_cap(toks[run[0]].text):
         run = run[1:]
     stripped = False
-    while run and toks[run[-1]].text in lx.DEMONYMS:
+    while run and _demonym(toks[run[-1]].text):
         run, stripped = run[:-1], True
     if not run or (stripped and all(toks[k].text in lx.COMPASS for k in run)):
         return
     words = [toks[k].text for k in run]
-    if all(w in lx.DEMONYMS or w in lx.NON_NAMES for w in words):
+    if all(_demonym(w) or w in lx.NON_NAMES for w in words):
         return
-    if any(p in lx.DEMONYMS for w in words if "-" in w for p in w.split("-")):
+    if any(_demonym(p) for w in words if "-" in w for p in w.split("-")):
         return
     titled = title is not None and title.split()[-1] in lx.TITLE_HEADS
     found = _classify(words, prev, nxt, titled, doc)
@@ -304,7 +346,7 @@ def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention],
     name = _surface(run, toks)
     after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
     modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)
-    attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and after in lx.DEMONYMS)))
+    attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and _demonym(after))))
     out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed))
 
 
@@ -347,7 +389,7 @@ def _vouched(name: str, doc: _Doc, words: list[str]) -> str | None:
         return kind
     if folded in doc.surnames:
         return "person"
-    if folded in lx.NON_NAMES_FOLDED or folded in lx.DEMONYMS_FOLDED or folded in doc.lower_seen_folded:
+    if folded in lx.NON_NAMES_FOLDED or _demonym(name.title()) or folded in doc.lower_seen_folded:
         return None
     place = gz.places_folded().get(folded)
     if place and (gz.places()[place] >= 1_000_000 or " " in place):
