@@ -35,16 +35,28 @@ CENTRAL_FLOOR = 0.2     # keeps the position prior in play for sentences sharing
 REDUNDANCY = 0.45       # a pick this similar to an earlier pick is skipped
 
 _QUOTES = "\"'‘’“”«»„‚"
-_BOILERPLATE = re.compile(
+# Bylines: "By Jane Doe", "By . Daily Mail Reporter", "Von Max Muster und Erika Beispiel".
+_BYLINE = re.compile(
+    r"^\s*(?:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or|[Dd]i)\s+[.\s]*[A-Z][\w.'’-]*"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|and|und|et|y|e|&)){0,5}\s*[.,|]?\s*"
+    r"(?:$|(?:for|and|in|published|updated|PUBLISHED|UPDATED)\b)"
+)
+_FURNITURE_WORDS = frozenset(
+    "read see watch find scroll follow sign subscribe newsletter copyright rights click tap source sources "
+    "photo photos picture pictures image images credit credits caption video related advertisement "
+    "published updated last getty ap reuters afp epa shutterstock share email contact cookie cookies daily".split()
+)
+_WORD_RE = re.compile(r"\w+")
+# Page furniture, matched against the lower-cased sentence (faster than IGNORECASE).
+_FURNITURE = re.compile(
     r"""
-    ^\s*(?:by|von|par|por|di|de)\s+[.\s]*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}\s*[.,]?\s*(?:$|\b(?:for|and|in|published|updated)\b)
-    |\b(?:read|see|watch|find\s+out)\s+more\b|\b(?:read|see)\s+also\b|\balso\s+read\b
+    \b(?:read|see|watch|find\s+out)\s+more\b|\b(?:read|see)\s+also\b|\balso\s+read\b
     |\bscroll\s+down\b
     |\bfollow\s+(?:us|me|him|her|them)\b
     |\bsign\s+up\b|\bsubscribe\b|\bnewsletter\b
     |\bcopyright\b|©|\ball\s+rights\s+reserved\b
     |\bclick\s+(?:here|to)\b|\btap\s+here\b
-    |^\s*(?:source|sources|photo|photos|picture|pictures|image|images|credit|credits|caption|video|related|advertisement|published|updated|last\s+(?:updated|modified))\s*[:|]
+    |^\s*(?:sources?|photos?|pictures?|images?|credits?|caption|video|related|advertisement|published|updated|last\s+(?:updated|modified))\s*[:|]
     |\b(?:photo|picture|image|source|credit)s?\s*(?:credit|courtesy)?\s*:\s*\S
     |\b(?:getty\s+images|ap\s+photo|reuters/|afp\s+photo|epa/|shutterstock)\b
     |\bshare\s+(?:this|on)\b
@@ -52,7 +64,7 @@ _BOILERPLATE = re.compile(
     |\bemail\s+us\b|\bcontact\s+us\b|\bcookies?\b.*\b(?:accept|use)\b
     |\bdaily\s+mail\s+reporter\b
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 
 
@@ -90,7 +102,12 @@ def is_heading(sentence: str) -> bool:
 
 def is_boilerplate(sentence: str) -> bool:
     """True for bylines, credits, calls to action, subheadings and similar page furniture."""
-    return bool(_BOILERPLATE.search(sentence)) or is_heading(sentence)
+    lower = sentence.lower()
+    # Cheap pre-check: the furniture patterns all contain one of these words (or ©).
+    furniture = ("©" in lower or not _FURNITURE_WORDS.isdisjoint(_WORD_RE.findall(lower))) and bool(
+        _FURNITURE.search(lower)
+    )
+    return furniture or bool(_BYLINE.search(sentence)) or is_heading(sentence)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -107,12 +124,15 @@ def _is_headline_copy(stems: set[str], headline: set[str]) -> bool:
 
 
 def _repeats(bag: set[str], seen: list[set[str]], index: dict[str, list[int]]) -> bool:
-    """Whether `bag` nearly repeats an earlier bag (Jaccard >= 0.8), via an inverted index."""
-    overlap: Counter[int] = Counter()
-    for s in bag:
-        overlap.update(index.get(s, ()))
-    need = 0.8 * len(bag)
-    return any(n >= need and _jaccard(bag, seen[k]) >= 0.8 for k, n in overlap.items())
+    """Whether `bag` nearly repeats an earlier bag (Jaccard >= 0.8), via an inverted index.
+
+    Prefix filtering: a bag B with Jaccard(A, B) >= 0.8 holds at least 80% of A's stems, so
+    it holds one of any int(0.2 * |A|) + 1 of them; only the rarest are looked up.
+    """
+    probe = sorted(bag, key=lambda s: len(index.get(s, ())))[: int(0.2 * len(bag)) + 1]
+    others = {k for s in probe for k in index.get(s, ())}
+    # Work bound for tiny vocabularies, where every stem is common: the nearest 64 only.
+    return any(_jaccard(bag, seen[k]) >= 0.8 for k in sorted(others)[-64:])
 
 
 def candidates(

@@ -36,11 +36,10 @@ LANGUAGES: dict[str, str] = {
 _TITLES = {
     "mr", "mrs", "ms", "mx", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt",
     "capt", "cmdr", "adm", "maj", "cpl", "pvt", "spc", "st", "ste", "mt", "ft", "rev", "hon",
-    "pres", "supt", "insp", "det", "fr", "sr", "sra", "srta", "jr", "dra", "lic", "ing",
-    "mme", "mlle", "mgr", "hr", "frau", "str", "herr", "dipl", "vs", "v", "cf", "approx",
-    "bzw", "ca", "vgl", "usw", "evtl", "ggf", "inkl",
-    "bd", "av", "avda", "ed", "eds", "op",
-    "sig", "cie", "ass", "dept", "est", "bros", "u", "d", "h", "o", "z", "b", "ex",
+    "pres", "supt", "insp", "det", "fr", "sr", "sra", "srta", "dra", "lic", "ing",
+    "mme", "mlle", "mgr", "hr", "frau", "str", "herr", "dipl", "vs", "cf", "approx",
+    "ca", "vgl", "evtl", "ggf", "inkl", "bd", "av", "avda", "ed", "eds", "op", "sig", "cie",
+    "dept", "bros",
 }
 # Abbreviations before a number: "No. 10", "Nr. 5", "Art. 3", "p. 12".
 _NUMBERED = {"no", "nos", "nr", "nº", "núm", "art", "abs", "vol", "p", "pp", "pág", "fig", "tel"}
