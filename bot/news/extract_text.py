@@ -35,14 +35,14 @@ _BOILERPLATE_RE = re.compile(
     r"sign up for (?:our|the) newsletter|subscribe to our)\b.{0,60}"
     r"|(?:advertisement|anzeige|werbung|publicidad|sponsored|tags?|topics|comments?|\d+ comments?|"
     r"don'?t miss|most read|trending|print article|order reprints|print|email|share|tweet)\s*:?"
-    r"|(?:copyright|©|\(c\)).{0,200}"
+    r"|(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4})).{0,200}"
     r"|all rights reserved\.?"
     r"|also on [\w-]+(?:\.[\w-]+)+\b.{0,200}"
     r"|write to .{1,80} at \S+@\S+"
     r"|this copy is for your personal, non-commercial use only.*"
     r"|an error has occurred, please try again later\.?"
     r"|tell us what you think.*"
-    r"|(?:updated|published|posted|last updated|aktualisiert|veröffentlicht)(?: at| on|:)? [\w ,.:/-]{1,40}"
+    r"|(?:updated|published|posted|last updated|aktualisiert|veröffentlicht)(?: at| on|:)? (?=.*\d)[\w ,.:/-]{1,40}"
     r")$",
     re.IGNORECASE,
 )

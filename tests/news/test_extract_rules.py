@@ -1,0 +1,132 @@
+"""The small rules behind extraction: furniture lines, headline clean-up, standfirsts and metadata fallbacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.news.extract import extract_article
+from bot.news.extract_meta import strip_site
+from bot.news.extract_text import clean_paragraphs, is_boilerplate, related_title
+
+BODY = (
+    "<p>The regional parliament voted on Thursday to extend the night-train subsidy for another three years, "
+    "securing the service between the two capitals until at least 2028.</p>"
+    "<p>Supporters said the trains take thousands of cars and short-haul flights off the route each month, "
+    "while critics questioned whether the subsidy was the best use of the transport budget.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Source: Web",
+        "Photo: Jane Doe/Reuters",
+        "(Photo by John Smith/Getty Images)",
+        "Like this story? Share it with a friend!",
+        "Advertisement",
+        "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
+        "Write to Al Root at allen.root@dowjones.com",
+        "Also on rt.com Journalists threatened with sedition arrests",
+        "Listen: http://po.st/TP_615",
+        "https://www.example.com/some/page",
+        "calendario 2018, stock car brasil, stock car cascavel, interlagos, santa cruz do sul, velopark",
+        "Tags",
+        "Updated at 1:23 p.m.",
+    ],
+)
+def test_furniture_lines(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The source of the leak has not been identified, officials said on Monday.",
+        "Sign up for a Hulu ad-free account for $11.99 a month",
+        "A: Bob Marley, Bruno Mars, Drake, The Eagles, Jay Z, Frank Sinatra",
+        "Photographers gathered outside the court before dawn.",
+        "Copying the design took the rival firm less than a year, the court heard.",
+        "Copyright holders sued the company in March.",
+        "Published reports say the minister resigned.",
+        "Updated figures show a sharp fall",
+    ],
+)
+def test_body_lines_are_not_furniture(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+def test_related_title_lines() -> None:
+    assert related_title("Read Also: US House Approved Bill to Halt Relations with Russia") == (
+        "US House Approved Bill to Halt Relations with Russia", "")
+    assert related_title("Lesen Sie auch: Bahn erhöht Preise https://bahn.example/a-123") == (
+        "Bahn erhöht Preise", "https://bahn.example/a-123")
+    assert related_title("(Leggi anche su: Nuovo film in arrivo)") == ("Nuovo film in arrivo", "")
+    assert related_title("Readers also said the decision was overdue.") is None
+
+
+def test_clean_paragraphs_keeps_repeated_lines_later_in_the_body() -> None:
+    lines = ["Spiced Pear Jam", "Pears, sugar and cloves make a jam for winter.", "Pre-Workout Meal",
+             "Eat it slowly.", "Pre-Workout Meal", "Eat it slowly.", "Eat it slowly."]
+    assert clean_paragraphs(lines, "Spiced Pear Jam") == [
+        "Pears, sugar and cloves make a jam for winter.", "Pre-Workout Meal", "Eat it slowly.",
+        "Pre-Workout Meal", "Eat it slowly.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Bridge reopens early | The Coastal Herald", "The Coastal Herald", "Bridge reopens early"),
+        ("Daily Ledger - Bridge reopens early after repairs", "Daily Ledger", "Bridge reopens early after repairs"),
+        ("Bridge reopens two months early - BBC News", None, "Bridge reopens two months early"),
+        ("Star Wars review - shoots for the moon, lands among the stars", None,
+         "Star Wars review - shoots for the moon, lands among the stars"),
+        ("No separator in this headline", "Site", "No separator in this headline"),
+    ],
+)
+def test_strip_site(title: str, site: str | None, expected: str) -> None:
+    assert strip_site(title, site) == expected
+
+
+def test_h1_inside_decorated_og_title_wins_and_dek_class_is_description() -> None:
+    html = (
+        "<html><head><meta property='og:title' content='Opinion | Should Night Trains Get Subsidies?'>"
+        "<meta name='description' content='Lawmakers back the service for three more years.'></head><body>"
+        "<div class='logo'><h1>The Paper</h1></div><article><header>"
+        "<h1>Should Night Trains Get Subsidies?</h1>"
+        "<h2 class='sub-head'>A vote in the regional parliament keeps the sleeper service running until 2028.</h2>"
+        "</header>" + BODY + "</article></body></html>"
+    )
+    article = extract_article(html)
+    assert article.headline == "Should Night Trains Get Subsidies?"
+    assert article.paragraphs[0].startswith("The regional parliament voted")
+    assert len(article.paragraphs) == 2
+
+
+def test_json_ld_and_time_fallbacks() -> None:
+    html = (
+        "<html lang='fr-FR'><head><title>Trains de nuit : le Parlement vote la subvention - Le Courrier</title>"
+        "<script type='application/ld+json'>{\"@graph\": [{\"@type\": \"WebSite\", \"name\": \"x\"}, "
+        "{\"@type\": \"NewsArticle\", \"headline\": \"Trains de nuit : le Parlement vote la subvention\", "
+        "\"datePublished\": \"2024-02-01T08:00:00Z\", \"author\": {\"@type\": \"Person\", \"name\": \"Claire Martin\"}, "
+        "\"image\": [\"/img/train.jpg\"]}]}</script></head><body><article>" + BODY + "</article></body></html>"
+    )
+    article = extract_article(html, url="https://courrier.example/transport/2024/02/01/trains-de-nuit")
+    assert article.headline == "Trains de nuit : le Parlement vote la subvention"
+    assert article.author == "Claire Martin"
+    assert article.published == datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
+    assert article.language == "fr"
+    assert article.site == "Le Courrier"
+    assert article.image == "https://courrier.example/img/train.jpg"
+    assert article.canonical_url == "https://courrier.example/transport/2024/02/01/trains-de-nuit"
+
+
+def test_date_without_zone_is_taken_as_utc_and_junk_date_is_none() -> None:
+    page = "<html><head><title>Night trains</title><meta property='article:published_time' content='{}'></head>" \
+           "<body><article>" + BODY + "</article></body></html>"
+    assert extract_article(page.format("2024-02-01T08:00:00")).published == datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
+    assert extract_article(page.format("2024-02-01T08:00:00+0100")).published is not None
+    junk = extract_article(page.format("yesterday-ish"))
+    assert junk.published is None or junk.published.tzinfo is not None
