@@ -107,7 +107,8 @@ class Console:
                 self.say("Usage: /brief URL [sentences]")
                 return True
             sentences = int(args[1]) if len(args) > 1 and args[1].isdigit() else None
-            self.say(format_briefing(await fe.brief(CONSOLE_USER, args[0], sentences)))
+            # The console's one operator is not throttled per user; the global cap still holds.
+            self.say(format_briefing(await fe.brief(CONSOLE_USER, args[0], sentences, cooldown=False)))
         elif name == "digest":
             self.say(await fe.digest(None, args[0] if args else None, self.delivery))
         elif name == "sources":

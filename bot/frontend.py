@@ -121,12 +121,12 @@ class Frontend:
         """The settings in force now (they change on reload)."""
         return self.config.current
 
-    def admit_brief(self, user: str) -> _Slot:
+    def admit_brief(self, user: str, *, cooldown: bool = True) -> _Slot:
         """Reserve a briefing slot for `user` or raise RateLimitedError saying when to retry."""
         limits = self.settings.commands
         now = self.clock()
         last = self._last_brief.get(user)
-        if last is not None and now - last < limits.brief_cooldown:
+        if cooldown and last is not None and now - last < limits.brief_cooldown:
             wait = limits.brief_cooldown - (now - last)
             raise RateLimitedError(f"you asked for a briefing a moment ago; try again in {_seconds(wait)} s.",
                                    retry_after=wait)
@@ -148,9 +148,9 @@ class Frontend:
             raise BriefingError("sentences must be between 1 and 10", hint="Leave it out for the default.")
         return await self.service.brief_url(url, BriefOptions(sentences=sentences))
 
-    async def brief(self, user: str, url: str, sentences: int | None = None) -> Briefing:
+    async def brief(self, user: str, url: str, sentences: int | None = None, *, cooldown: bool = True) -> Briefing:
         """Admit, then brief: the whole /brief command for front-ends that need no early acknowledgement."""
-        with self.admit_brief(user):
+        with self.admit_brief(user, cooldown=cooldown):
             return await self.build_brief(url, sentences)
 
     def find_digests(self, channel: int | None, name: str | None) -> list[DigestSettings]:
