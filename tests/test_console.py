@@ -49,7 +49,7 @@ async def test_brief_prints_the_briefing() -> None:
 
 
 async def test_errors_are_printed_and_the_console_goes_on() -> None:
-    out, service = await run_lines("/brief https://ex.com/404", "/nonsense", "/brief", "/help")
+    out, _service = await run_lines("/brief https://ex.com/404", "/nonsense", "/brief", "/help")
     assert "Error: the page answered 404 Not Found" in out
     assert "Check that the link opens in a browser" in out
     assert "Unknown command /nonsense" in out
@@ -64,7 +64,7 @@ async def test_console_operator_has_no_per_user_cooldown() -> None:
 
 
 async def test_quit_stops_reading() -> None:
-    out, service = await run_lines("/quit", "/brief https://ex.com/a")
+    _out, service = await run_lines("/quit", "/brief https://ex.com/a")
     assert service.calls == []
 
 
