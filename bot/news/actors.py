@@ -53,7 +53,7 @@ class _Cluster:
 
 def _key(name: str) -> str:
     canon = lx.CANONICAL.get(name) or lx.CANONICAL.get(name.upper()) or name
-    return " ".join(canon.split()).casefold()
+    return " ".join(canon.replace("-", " ").split()).casefold()  # "Louis-Dreyfus" is "Louis Dreyfus"
 
 
 def _initials(name: str) -> str:

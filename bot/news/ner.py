@@ -6,28 +6,15 @@ Linear in the text length; the only data are the lists of bot/data and bot/news/
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
+from bot.news.ner_text import ABBREV, ROMAN, DocEvidence, Tok, is_acronym, is_cap, tokenise
 
-_TOKEN = re.compile(
-    r"(?:[A-Z]\.){2,}"  # U.S., U.N.
-    r"|[^\W\d_][\w]*(?:(?:[-&]|['’](?![sS]\b))[\w]+)*"  # words, O'Neill, al-Assad, AT&T; "'s" stays apart
-    r"|\d[\d.,:/-]*\w*"
-    r"|['’][sS]\b"
-    r"|\S"
-)
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*[A-Z][A-Za-z.]+\s*)?(?:\d{4}-\d\d-\d\d|\(|-\s)")
-_ABBREV = frozenset("Mr Mrs Ms Dr St Jr Sr Gen Sen Rep Gov Lt Col Capt Sgt Prof Rev Corp Inc Co Ltd No Mt Ft".split())
-_SENT_END = frozenset(".!?")
-_ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
-_OPENERS = frozenset("\"'“‘([-–—")
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
-# Words Title Case headings leave in lower case.
-_SMALL_WORDS = frozenset("a an the and or but nor for on at to from by of in into with as vs via per over up off out".split())
 _SPEECH = frozenset("said says told added reported announced".split())
 _LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
 
@@ -45,96 +32,6 @@ class Mention:
     guessed: bool = False  # no list or cue vouched for the name or its kind
 
 
-@dataclass
-class _Tok:
-    text: str
-    start: int
-    end: int
-    sent_start: bool = False
-
-
-def _is_cap(word: str) -> bool:
-    if word[:3] in {"al-", "el-"}:  # "al-Assad", "el-Sheikh"
-        return word[3:4].isupper()
-    return word[:1].isupper() and word[:1].isalpha() and (len(word) > 1 or word in _ROMAN)
-
-
-def _is_acronym(word: str) -> bool:
-    letters = word.replace(".", "").replace("&", "")
-    return 2 <= len(letters) <= 6 and letters.isupper() and letters.isalpha()
-
-
-def _line_mode(words: list[str]) -> str:
-    """'caps' for ALL-CAPS lines, 'title' for Title Case headings, else 'text'."""
-    alpha = [w for w in words if w[:1].isalpha()]
-    if len(alpha) < 2:
-        return "text" if not alpha or not alpha[0].isupper() or len(alpha[0]) < 2 else "caps"
-    upper = sum(1 for w in alpha if w.isupper() and len(w) > 1)
-    if upper >= 0.6 * len(alpha):
-        return "caps"
-    lower_content = [w for w in alpha if w[:1].islower() and w not in _SMALL_WORDS]
-    if len(alpha) >= 3 and not lower_content and words[-1] not in _SENT_END:
-        return "title"
-    return "text"
-
-
-class _Doc:
-    """Per-text evidence: which words are seen lower-case, and which names were found."""
-
-    def __init__(self, lines: list[tuple[int, str, list[_Tok]]]) -> None:
-        self.lower_seen: set[str] = set()
-        self.cap_seen: set[str] = set()
-        for _, mode, toks in lines:
-            if mode != "text":
-                continue
-            for t in toks:
-                w = t.text
-                if w[:1].islower():
-                    self.lower_seen.add(w)
-                elif _is_cap(w) and not t.sent_start:
-                    self.cap_seen.add(w)
-        self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
-        self.known: dict[str, Counter[str]] = {}
-        self.person_parts: set[str] = set()
-        self.surnames: dict[str, str] = {}
-
-    def learn(self, name: str, kind: str) -> None:
-        self.known.setdefault(name.casefold(), Counter())[kind] += 1
-        if kind == "person" and " " in name:
-            self.person_parts.update(name.split())
-            self.surnames[name.split()[-1].casefold()] = name
-
-    def kind_of(self, name: str) -> str | None:
-        c = self.known.get(name.casefold())
-        return c.most_common(1)[0][0] if c else None
-
-
-def _tokenise(text: str) -> list[tuple[int, str, list[_Tok]]]:
-    out: list[tuple[int, str, list[_Tok]]] = []
-    pos = 0
-    for line in text.split("\n"):
-        toks = []
-        for m in _TOKEN.finditer(line):
-            w, at = m.group(), pos + m.start()
-            head, dash, tail = w.rpartition("-")
-            if dash and head[:1].isupper() and tail[:1].islower():  # "New York-based", "Amman-bound"
-                toks += [_Tok(head, at, at + len(head)), _Tok(dash + tail, at + len(head), at + len(w))]
-            else:
-                toks.append(_Tok(w, at, at + len(w)))
-        start = True
-        for i, t in enumerate(toks):
-            if t.text[:1].isalnum():
-                t.sent_start = start
-                start = False
-            elif t.text == ":" or (t.text in _SENT_END and not (i and (toks[i - 1].text in _ABBREV or len(toks[i - 1].text) == 1))):
-                start = True
-            elif t.text in _OPENERS and start is False and i and toks[i - 1].text in _SENT_END:
-                start = True
-        out.append((pos, _line_mode([t.text for t in toks]), toks))
-        pos += len(line) + 1
-    return out
-
-
 def _place(name: str) -> bool:
     return name in gz.places() or name in lx.PLACE_ACRONYMS
 
@@ -143,7 +40,7 @@ def _known_org(name: str) -> bool:
     return name in lx.KNOWN_ORGS or name in lx.KNOWN_ORG_PHRASES
 
 
-def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) -> tuple[str, bool] | None:
+def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvidence) -> tuple[str, bool] | None:
     """The kind of a capitalised run and whether it is only a guess, or None when it is not a name."""
     name = " ".join(words)
     if name in lx.ORG_PLACES:
@@ -168,7 +65,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) ->
         return "person", False
     if len(words) == 1 and name in doc.person_parts:
         return "person", False
-    if _is_acronym(name):
+    if is_acronym(name):
         return "organization", False
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}):
         return "person", False
@@ -177,7 +74,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: _Doc) ->
     return _guess(words, prev, nxt, doc), True
 
 
-def _guess(words: list[str], prev: str, nxt: str, doc: _Doc) -> str:
+def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     """A kind for a run no list or cue vouches for, from its shape and neighbours."""
     name = " ".join(words)
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
@@ -191,7 +88,7 @@ def _guess(words: list[str], prev: str, nxt: str, doc: _Doc) -> str:
     return "organization"
 
 
-def _name_word(word: str, doc: _Doc) -> bool:
+def _name_word(word: str, doc: DocEvidence) -> bool:
     """Whether a word is shaped like a personal name: "Jiechi", "al-Assad", "O'Neill", not "Rights"."""
     core = word[3:] if word[:3] in {"al-", "el-"} else word
     core = core.replace("'", "").replace("-", "")
@@ -202,17 +99,17 @@ def _verb_like(word: str) -> bool:
     return word[:1].islower() and word.endswith("ed") and len(word) > 4
 
 
-def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
+def _runs(toks: list[Tok], doc: DocEvidence) -> list[list[int]]:
     """Index runs of capitalised tokens, joined across particles, 'of' after heads, '&' and initials."""
     runs: list[list[int]] = []
     cur: list[int] = []
     n = len(toks)
     for i, t in enumerate(toks):
         w = t.text
-        if _is_cap(w) and not _skip(t, toks, i, doc):
+        if is_cap(w) and not _skip(t, toks, i, doc):
             cur.append(i)
             continue
-        nxt_cap = i + 1 < n and _is_cap(toks[i + 1].text)
+        nxt_cap = i + 1 < n and is_cap(toks[i + 1].text)
         if cur and nxt_cap:
             prev = toks[cur[-1]].text
             first = toks[cur[0]].text
@@ -220,7 +117,7 @@ def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
                 first in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur))
             if (w in lx.PARTICLES or w == "&" or (w in {"of", "for", "and"} and prev in lx.OF_HEADS)
                     or (w in {"of", "for", "and"} and opened)
-                    or (w == "." and (len(prev) == 1 or prev in _ABBREV))):
+                    or (w == "." and (len(prev) == 1 or prev in ABBREV))):
                 cur.append(i)
                 continue
         if cur:
@@ -229,13 +126,13 @@ def _runs(toks: list[_Tok], doc: _Doc) -> list[list[int]]:
     if cur:
         runs.append(cur)
     # connecting words never end a run
-    return [r[: max(j for j, k in enumerate(r) if _is_cap(toks[k].text)) + 1] for r in runs]
+    return [r[: max(j for j, k in enumerate(r) if is_cap(toks[k].text)) + 1] for r in runs]
 
 
-def _skip(t: _Tok, toks: list[_Tok], i: int, doc: _Doc) -> bool:
+def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
     """Whether a capitalised word is not part of a name (sentence-initial common words, months, ...)."""
     w = t.text
-    if w in _ROMAN and i and _is_cap(toks[i - 1].text) and not t.sent_start:
+    if w in ROMAN and i and is_cap(toks[i - 1].text) and not t.sent_start:
         return False  # "Elizabeth I", "Leopold III"
     if w in lx.HARD_NON_NAMES:
         return True
@@ -246,11 +143,11 @@ def _skip(t: _Tok, toks: list[_Tok], i: int, doc: _Doc) -> bool:
     if w.lower() in doc.lower_seen and w not in doc.cap_seen and not _place(w) and w not in lx.TITLES:
         return True
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
-    if _is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
+    if is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
         return False
     if (nxt in _SPEECH or _verb_like(nxt)) and not w.endswith(("s", "ing", "ly")):
         return False  # "Psaki characterized ...": a subject nobody lists
-    return w not in gz.first_names() and not _is_acronym(w)
+    return w not in gz.first_names() and not is_acronym(w)
 
 
 def _split_title(words: list[str]) -> int:
@@ -264,7 +161,7 @@ def _split_title(words: list[str]) -> int:
     while cut < len(words) - 1:
         if words[cut] in lx.TITLES:
             cut += 1
-        elif words[cut] in {"of", "for"} and cut + 2 < len(words) and _is_cap(words[cut + 1]):
+        elif words[cut] in {"of", "for"} and cut + 2 < len(words) and is_cap(words[cut + 1]):
             cut += 2  # "Secretary of State", "Minister for Trade"
         else:
             break
@@ -292,7 +189,7 @@ def _title_head(word: str) -> bool:
     return word in lx.TITLE_HEADS or ("-" in word and all(p in lx.TITLES for p in word.split("-")))
 
 
-def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
+def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> None:
     words = [toks[k].text for k in run]
     cut = _split_title(words)
     # drop nationalities: "Chinese President", "Russian Anatoly Karpov" (but keep "Chinese Foreign Ministry")
@@ -324,9 +221,9 @@ def _emit_run(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention]) -
     _emit_plain(head, toks, doc, out, prev, nxt, title=title)
 
 
-def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention], prev: str, nxt: str,
+def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Mention], prev: str, nxt: str,
                 title: str | None = None, attributive: bool = False) -> None:
-    while run and not _is_cap(toks[run[0]].text):
+    while run and not is_cap(toks[run[0]].text):
         run = run[1:]
     stripped = False
     while run and _demonym(toks[run[-1]].text):
@@ -350,7 +247,7 @@ def _emit_plain(run: list[int], toks: list[_Tok], doc: _Doc, out: list[Mention],
     out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed))
 
 
-def _surface(run: list[int], toks: list[_Tok]) -> str:
+def _surface(run: list[int], toks: list[Tok]) -> str:
     parts: list[str] = []
     for a, b in zip(run, [*run[1:], None], strict=True):
         parts.append(toks[a].text)
@@ -359,7 +256,7 @@ def _surface(run: list[int], toks: list[_Tok]) -> str:
     return "".join(parts)
 
 
-def _caps_line(toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
+def _caps_line(toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> None:
     """Names in ALL-CAPS or Title Case lines: only what a list or the rest of the text vouches for."""
     words = [t.text for t in toks]
     i = 0
@@ -382,7 +279,7 @@ def _caps_line(toks: list[_Tok], doc: _Doc, out: list[Mention]) -> None:
             i += 1
 
 
-def _vouched(name: str, doc: _Doc, words: list[str]) -> str | None:
+def _vouched(name: str, doc: DocEvidence, words: list[str]) -> str | None:
     folded = name.casefold()
     kind = doc.kind_of(name)
     if kind:
@@ -401,8 +298,8 @@ def _vouched(name: str, doc: _Doc, words: list[str]) -> str | None:
 
 def find_mentions(text: str) -> list[Mention]:
     """Every name mention in order of appearance, with its kind and any title before it."""
-    lines = _tokenise(text)
-    doc = _Doc(lines)
+    lines = tokenise(text)
+    doc = DocEvidence(lines)
     found: list[Mention] = []
     for _, mode, toks in lines:
         if mode == "text":
@@ -425,7 +322,7 @@ def find_mentions(text: str) -> list[Mention]:
     return _relabel(found, doc)
 
 
-def _relabel(found: list[Mention], doc: _Doc) -> list[Mention]:
+def _relabel(found: list[Mention], doc: DocEvidence) -> list[Mention]:
     """Give every spelling of a name the kind most of its mentions have."""
     out: list[Mention] = []
     for m in found:

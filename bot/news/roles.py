@@ -7,12 +7,13 @@ import re
 from bot.news import lexicon as lx
 from bot.news.ner import Mention
 
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*|\S")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*(?:\.[\w'’-]+)*|\S")
 # ", the national security adviser of the White House," up to the next clause break
 _APPOSITION = re.compile(r"\s*,\s+((?:the|a|an)\s+)?([^,;:()\"“”\n]{2,90}?)\s*(?=,|;|\.\s|\.$|\n|$)")
 _MAX_PREMODIFIERS = 6
 _TITLE_MODIFIERS = frozenset("""former senior deputy acting then outgoing incoming interim late current new top
 chief retired elected appointed designated veteran""".split())
+_HONORIFICS = frozenset("Mr Mrs Ms Miss Mr. Mrs. Ms. Sir Dame Madam Lady Lord".split())
 _CLAUSE_OPENERS = frozenset("who which whose whom that where when said says told and or but".split())
 
 
@@ -43,6 +44,8 @@ def premodifier_role(text: str, m: Mention) -> str | None:
         words.insert(0, tok)
         taken += 1
     role = " ".join(words).strip()
+    if role in _HONORIFICS:
+        return None  # "Ms", "Mr": a form of address, not a function
     return role or None
 
 

@@ -1,0 +1,119 @@
+"""Text evidence for the recogniser: tokens with offsets, sentence starts, line modes, per-text word sightings."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+TOKEN = re.compile(
+    r"(?:[A-Z]\.){2,}"  # U.S., U.N.
+    r"|[^\W\d_][\w]*(?:(?:[-&]|['’](?![sS]\b))[\w]+)*"  # words, O'Neill, al-Assad, AT&T; "'s" stays apart
+    r"|\d[\d.,:/-]*\w*"
+    r"|['’][sS]\b"
+    r"|\S"
+)
+ABBREV = frozenset("Mr Mrs Ms Dr St Jr Sr Gen Sen Rep Gov Lt Col Capt Sgt Prof Rev Corp Inc Co Ltd No Mt Ft".split())
+SENT_END = frozenset(".!?")
+ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
+OPENERS = frozenset("\"'“‘([-–—")
+# Words Title Case headings leave in lower case.
+SMALL_WORDS = frozenset("a an the and or but nor for on at to from by of in into with as vs via per over up off out".split())
+
+
+
+@dataclass
+class Tok:
+    """One token of a line, with its character offsets in the whole text."""
+
+    text: str
+    start: int
+    end: int
+    sent_start: bool = False
+
+
+def is_cap(word: str) -> bool:
+    """Whether a word is written like the start of a name."""
+    if word[:3] in {"al-", "el-"}:  # "al-Assad", "el-Sheikh"
+        return word[3:4].isupper()
+    return word[:1].isupper() and word[:1].isalpha() and (len(word) > 1 or word in ROMAN)
+
+
+def is_acronym(word: str) -> bool:
+    """Whether a word is an all-capitals abbreviation ("NATO", "U.N.")."""
+    letters = word.replace(".", "").replace("&", "")
+    return 2 <= len(letters) <= 6 and letters.isupper() and letters.isalpha()
+
+
+def line_mode(words: list[str]) -> str:
+    """'caps' for ALL-CAPS lines, 'title' for Title Case headings, else 'text'."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    if len(alpha) < 2:
+        return "text" if not alpha or not alpha[0].isupper() or len(alpha[0]) < 2 else "caps"
+    upper = sum(1 for w in alpha if w.isupper() and len(w) > 1)
+    if upper >= 0.6 * len(alpha):
+        return "caps"
+    lower_content = [w for w in alpha if w[:1].islower() and w not in SMALL_WORDS]
+    if len(alpha) >= 3 and not lower_content and words[-1] not in SENT_END:
+        return "title"
+    return "text"
+
+
+class DocEvidence:
+    """Per-text evidence: which words are seen lower-case, and which names were found."""
+
+    def __init__(self, lines: list[tuple[int, str, list[Tok]]]) -> None:
+        self.lower_seen: set[str] = set()
+        self.cap_seen: set[str] = set()
+        for _, mode, toks in lines:
+            if mode != "text":
+                continue
+            for t in toks:
+                w = t.text
+                if w[:1].islower():
+                    self.lower_seen.add(w)
+                elif is_cap(w) and not t.sent_start:
+                    self.cap_seen.add(w)
+        self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
+        self.known: dict[str, Counter[str]] = {}
+        self.person_parts: set[str] = set()
+        self.surnames: dict[str, str] = {}
+
+    def learn(self, name: str, kind: str) -> None:
+        """Remember a name found in running text, for headlines and later mentions."""
+        self.known.setdefault(name.casefold(), Counter())[kind] += 1
+        if kind == "person" and " " in name:
+            self.person_parts.update(name.split())
+            self.surnames[name.split()[-1].casefold()] = name
+
+    def kind_of(self, name: str) -> str | None:
+        """The kind most mentions of this name had so far, if any."""
+        c = self.known.get(name.casefold())
+        return c.most_common(1)[0][0] if c else None
+
+
+def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
+    """Lines as (offset, mode, tokens), tokens marked where a sentence starts."""
+    out: list[tuple[int, str, list[Tok]]] = []
+    pos = 0
+    for line in text.split("\n"):
+        toks = []
+        for m in TOKEN.finditer(line):
+            w, at = m.group(), pos + m.start()
+            head, dash, tail = w.rpartition("-")
+            if dash and head[:1].isupper() and tail[:1].islower():  # "New York-based", "Amman-bound"
+                toks += [Tok(head, at, at + len(head)), Tok(dash + tail, at + len(head), at + len(w))]
+            else:
+                toks.append(Tok(w, at, at + len(w)))
+        start = True
+        for i, t in enumerate(toks):
+            if t.text[:1].isalnum():
+                t.sent_start = start
+                start = False
+            elif t.text == ":" or (t.text in SENT_END and not (i and (toks[i - 1].text in ABBREV or len(toks[i - 1].text) == 1))):
+                start = True
+            elif t.text in OPENERS and start is False and i and toks[i - 1].text in SENT_END:
+                start = True
+        out.append((pos, line_mode([t.text for t in toks]), toks))
+        pos += len(line) + 1
+    return out
