@@ -14,6 +14,11 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _URL_RE = re.compile(r"https?://\S+")
 # A bare address, maybe after a short label ("Listen: https://..."), is a link, not a sentence.
 _LABELLED_URL_RE = re.compile(r"^(?:[\w'’ -]{1,25}:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
+_BYLINE_RE = re.compile(
+    r"^(?i:by|von|par|por|di|door)\s+(?P<name>[A-ZÀ-Þ][\w.'’-]+(?:\s+(?:[A-ZÀ-Þ][\w.'’-]+|and|und|et|y|e|van|von|de)){0,5})"
+    r"\s*(?:[,|·–—-].*)?$"
+)
+_DATELINE_RE = re.compile(r"\b(?:1[89]|20)\d\d\b|\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 _JUNK_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd]")
 _TERMINAL = tuple(".!?…:;\"'”’»)]")
 
@@ -133,27 +138,37 @@ def _is_heading(line: str) -> bool:
     return not is_sentence(line) and 1 <= word_count(line) <= 20
 
 
+def _is_meta_line(line: str) -> bool:
+    """A byline or a dateline: never the headline, never the standfirst."""
+    return bool(_BYLINE_RE.match(line)) or (word_count(line) <= 8 and bool(_DATELINE_RE.search(line)))
+
+
 def _find_headline(lines: list[str]) -> tuple[int, str]:
-    """Index and text of the headline: the first heading-like line, skipping a breadcrumb trail."""
+    """Index and text of the headline: the first heading-like line, skipping a breadcrumb trail and bylines.
+
+    Index -1 means the text has no headline line, and the headline is made from the first sentence's words.
+    """
     for i, line in enumerate(lines[:6]):
-        if not _is_heading(line):
+        if not _is_heading(line) or _is_meta_line(line) or word_count(line) < 2:
             continue
         norm = normalise(line)
         # A breadcrumb ("Home Updates Politics <headline>") ends with the real headline found nearby.
         for later in lines[i + 1 : i + 6]:
             later_norm = normalise(later)
             if later_norm and norm != later_norm and norm.endswith(" " + later_norm) and _is_heading(later):
-                return lines.index(later, i + 1), later
-        return i, line
-    first = lines[0]
-    words = first.split()
-    return 0, " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+                return lines.index(later, i + 1), _strip_markup(later)
+        return i, _strip_markup(line)
+    words = lines[0].split()
+    return -1, " ".join(words[:14]) + ("…" if len(words) > 14 else "")
 
 
-def clean_paragraphs(
-    paragraphs: list[str], headline: str, description: str | None = None, *, drop_headings: bool = False
-) -> list[str]:
-    """Drop a leading headline or standfirst repeat, furniture lines, back-to-back duplicates and maybe subheads."""
+def _strip_markup(line: str) -> str:
+    """'# Headline' or '**Headline**' (Markdown-ish plain text) -> 'Headline'."""
+    return line.strip("#*=_ \t") or line
+
+
+def clean_paragraphs(paragraphs: list[str], headline: str, description: str | None = None) -> list[str]:
+    """Drop a leading headline or standfirst repeat, furniture lines and back-to-back duplicates."""
     out: list[str] = []
     desc_norm = normalise(description or "")
     head_norm = normalise(headline)
@@ -169,8 +184,6 @@ def clean_paragraphs(
             continue
         if is_boilerplate(para) or related_title(para) is not None:
             continue
-        if drop_headings and _is_heading(para) and word_count(para) <= 14:
-            continue
         out.append(para)
     return out
 
@@ -183,17 +196,23 @@ def extract_text(content: str, *, url: str | None = None, language_hint: str | N
     index, headline = _find_headline(lines)
     related: list[Link] = []
     description: str | None = None
+    author: str | None = None
     body: list[str] = []
     for pos, line in enumerate(lines):
         if pos <= index and (pos == index or _is_heading(line)):
             continue  # the headline and whatever trail sat above it
+        byline = _BYLINE_RE.match(line)
+        if byline is not None and author is None and not body and word_count(line) <= 12:
+            author = byline.group("name").strip()
+            continue
         rel = related_title(line)
         if rel is not None:
             related.append(Link(title=rel[0], url=rel[1]))
             continue
         if _is_heading(line):
             # A long unpunctuated sentence right after the headline is the standfirst (dek).
-            if description is None and not body and word_count(line) >= 8 and not similar(line, headline):
+            standfirst = word_count(line) >= 8 and not _is_meta_line(line) and not similar(line, headline)
+            if description is None and not body and standfirst:
                 description = line
             continue
         body.append(line)
@@ -205,6 +224,7 @@ def extract_text(content: str, *, url: str | None = None, language_hint: str | N
         paragraphs=tuple(paragraphs),
         url=url,
         canonical_url=url,
+        author=author,
         language=language_hint,
         related=tuple(related),
         description=description,

@@ -99,6 +99,30 @@ def test_text_rejoins_hard_wrapped_paragraphs() -> None:
     )
 
 
+def test_text_without_headline_line_keeps_all_its_prose() -> None:
+    text = ("The council approved the budget on Tuesday after a long debate about schools and roads, and the "
+            "mayor said work on the harbour would start in spring. Critics said the plan was too optimistic.")
+    article = extract_article(text)
+    assert article.paragraphs == (text,)
+    assert article.headline.startswith("The council approved the budget") and article.headline.endswith("…")
+
+
+def test_text_dateline_markdown_heading_and_byline() -> None:
+    text = (
+        "March 18, 2022\n\n# Council Approves Budget\n\nBy Anna Schmidt and Tom Berg, Reuters\n\n"
+        "The council approved the budget on Tuesday after a long debate.\n\n"
+        "By the end of the year, the harbour works should be finished, the mayor said.\n"
+    )
+    article = extract_article(text)
+    assert article.headline == "Council Approves Budget"
+    assert article.author == "Anna Schmidt and Tom Berg"
+    assert article.description is None
+    assert article.paragraphs == (
+        "The council approved the budget on Tuesday after a long debate.",
+        "By the end of the year, the harbour works should be finished, the mayor said.",
+    )
+
+
 # --- HTML -----------------------------------------------------------------------------------------
 
 
