@@ -21,7 +21,7 @@ Nicaraguan Nigerian Norwegian Pakistani Palestinian Palestinians Panamanian Para
 Polish Portuguese Romanian Russian Russians Rwandan Saudi Scandinavian Scottish Scot Scots Senegalese Serb Serbs
 Serbian Sierra Singaporean Slovak Slovenian Somali Spanish Sri Sudanese Swedish Swiss Syrian Taiwanese Tajik
 Tanzanian Thai Tibetan Tunisian Turkish Turk Turks Turkmen Ugandan Ukrainian Ukrainians Uruguayan Uzbek Venezuelan
-Vietnamese Welsh Yemeni Yugoslav Zairean Zambian Zimbabwean African Africans Latin Western Eastern Northern
+Vietnamese Welsh Yemeni Roman Romans Yugoslav Zairean Zambian Zimbabwean African Africans Latin Western Eastern Northern
 Southern Soviet Islamic Moslem Moslems Muslim Muslims Christian Christians Catholic Catholics Protestant Jewish
 Jew Jews Hindu Hindus Sikh Buddhist Sunni Shi'ite Shiite Orthodox Arabic Hebrew Mandarin Cantonese Communist
 Communists Socialist Democrat Democrats Republican Republicans Conservative Conservatives Liberal Liberals Marxist
@@ -35,7 +35,7 @@ Me In On At Of For From To By With Without Into Onto Over Under After Before Sin
 What Which Who Whom Whose If But And Or Nor So Yet Also Although Though However Meanwhile Moreover Furthermore
 Today Tomorrow Yesterday Tonight Now Last Next First Second Third Fourth Fifth One Two Three Four Five Six Seven
 Eight Nine Ten Some Many Most More Much Few Several All Any Each Every Both Other Another Such No Not Only Just Even
-Still Already Please Thank Thanks Yes Mr Mrs Ms Dr Sir Madam Monday Tuesday Wednesday Thursday Friday Saturday
+Still Already Neither Either Please Thank Thanks Yes Mr Mrs Ms Dr Sir Madam Monday Tuesday Wednesday Thursday Friday Saturday
 Sunday January February March April May June July August September October November December Jan Feb Mar Apr
 Jun Jul Aug Sep Sept Oct Nov Dec Read Source Home Updates Politics Business Sports News Opinion Share Click
 Advertisement Photo Video Editor Editing Reporting Writing Compiled Update Updated Breaking Live
@@ -94,11 +94,14 @@ Resources Mining Telecom Daily Newsroom Desk Communications Networks Media Press
 Television Radio Broadcasting Club Society Church Brigade Brigades Council Cabinet Government Administration
 Commission Secretariat Tribunal Chamber Centre Center Hospital Clinic Laboratories Pharmaceuticals Insurance
 Electric Steel Chemical Chemicals Foods Brewery Airport Railway Railways Bancshares Financial Trading Ventures
+Power Medical Pharmaceutical Pharmaceuticals Motor Gas Cement Textile Textiles Sugar Tobacco Shipping Marine
+Aviation Semiconductor Software Electronics Bros Brothers Sons Associates Enterprises Products Manufacturing
 """)
 # First words that open an organisation ("Bank of England", "Ministry of Defence").
 ORG_HEADS = _words("""
 Bank Ministry University Department Council Committee Commission Union Association Federation Institute Office
 Board Bureau Court Church Party Organisation Organization Federal National Central Royal International Supreme
+Nation Conference
 """)
 # Words after which "of" (and "for", "on") continues a name rather than ending it.
 OF_HEADS = ORG_HEADS | _words("""
@@ -164,7 +167,7 @@ GDP GNP CPI PPI PMI IPO VAT AIDS HIV CEO CFO TV PC OK AM PM
 """)
 COMPASS = _words("North South East West Northeast Northwest Southeast Southwest Central Northern Southern Eastern Western")
 # Last words of events and works, which CoNLL calls MISC ("Gulf War", "World Cup").
-EVENT_WORDS = _words("War Wars Cup Games Olympics Championship Championships Prize Award Awards Festival Open Act Accord Accords Treaty")
+EVENT_WORDS = _words("Day War Wars Cup Games Olympics Championship Championships Prize Award Awards Festival Open Act Accord Accords Treaty")
 # Last words that make a nationality into a place ("Chechen Republic", "Russian Federation").
 STATE_WORDS = _words("Republic Federation Kingdom Empire Emirates Confederation")
 # Last words of place names ("Tiananmen Square", "West Bank" aside).

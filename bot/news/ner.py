@@ -56,7 +56,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         return "location", False
     if len(words) > 1 and (last in lx.STATE_WORDS or (last in lx.PLACE_SUFFIXES and last != "Bank")):
         return "location", False
-    if len(words) > 1 and (last in lx.ORG_SUFFIXES or (words[0] in lx.ORG_HEADS and "of" in words)):
+    if len(words) > 1 and (any(w in lx.ORG_SUFFIXES for w in words[1:]) or (words[0] in lx.ORG_HEADS and "of" in words)):
         return "organization", False
     learned = doc.kind_of(name)
     if learned:
@@ -116,6 +116,7 @@ def _runs(toks: list[Tok], doc: DocEvidence) -> list[list[int]]:
             opened = first not in lx.TITLES and (
                 first in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur))
             if (w in lx.PARTICLES or w == "&" or (w in {"of", "for", "and"} and prev in lx.OF_HEADS)
+                    or (w == "on" and prev in lx.ORG_HEADS)
                     or (w in {"of", "for", "and"} and opened)
                     or (w == "." and (len(prev) == 1 or prev in ABBREV))):
                 cur.append(i)
@@ -192,8 +193,9 @@ def _title_head(word: str) -> bool:
 def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> None:
     words = [toks[k].text for k in run]
     cut = _split_title(words)
-    # drop nationalities: "Chinese President", "Russian Anatoly Karpov" (but keep "Chinese Foreign Ministry")
-    is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or _known_org(" ".join(words))
+    # drop nationalities: "Chinese President" (but keep "Chinese Foreign Ministry", "Saudi Arabia")
+    whole = " ".join(words)
+    is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or _known_org(whole) or _place(whole)
     lo = 0
     while lo < len(words) and _demonym(words[lo]) and not is_org:
         lo += 1
