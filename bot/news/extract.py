@@ -15,13 +15,15 @@ _HTML_SNIFF_RE = re.compile(
     r"<\s*(?:!doctype\s+html|html|head|body|meta|title|article|div|p|span|section|main|script|br|a\s)[\s>/]",
     re.IGNORECASE,
 )
+# Past a long preamble (comments, inline scripts) only the document's own tags are convincing.
+_DOCUMENT_TAG_RE = re.compile(r"<\s*(?:html|body)[\s>]", re.IGNORECASE)
 # Magic numbers of binary formats that servers sometimes label text/html.
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"%!PS")
 
 
 def looks_like_html(content: str) -> bool:
-    """Whether text is markup rather than prose, judged on its first few kilobytes."""
-    return bool(_HTML_SNIFF_RE.search(content[:8192]))
+    """Whether text is markup rather than prose: tags in its first kilobytes, or an <html>/<body> tag anywhere."""
+    return bool(_HTML_SNIFF_RE.search(content[:8192]) or _DOCUMENT_TAG_RE.search(content))
 
 
 def _looks_binary(content: str) -> bool:

@@ -162,7 +162,7 @@ def _headline(tree: Any, meta: dict[str, str], ld: dict[str, Any], site: str | N
 def _language(tree: Any, meta: dict[str, str]) -> str | None:
     """The declared language as a lower-case primary subtag ('de', 'en')."""
     root = tree.getroottree().getroot()
-    value = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    value = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     value = value or _first(meta, "og:locale", "content-language", "language", "dc.language", "inlanguage")
     if not value:
         return None

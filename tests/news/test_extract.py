@@ -133,6 +133,20 @@ def test_html_is_sniffed() -> None:
     assert not looks_like_html("If a < b and b > c then a < c, as every pupil learns.")
 
 
+def test_xhtml_with_xml_declaration_and_long_preamble() -> None:
+    body = "<p>" + "The committee met on Tuesday and agreed a detailed plan for the new harbour works. " * 3 + "</p>"
+    xhtml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="nl">'
+        "<head><title>Havenplan goedgekeurd</title></head><body><article>" + body + "</article></body></html>"
+    )
+    article = extract_article(xhtml)
+    assert (article.headline, article.language) == ("Havenplan goedgekeurd", "nl")
+    preamble = "<!-- " + "build info " * 2000 + " -->\n<html><body><article><h1>Harbour plan agreed</h1>"
+    article = extract_article(preamble + body + "</article></body></html>")
+    assert article.headline == "Harbour plan agreed"
+    assert "harbour works" in article.text
+
+
 def test_html_headline_and_metadata(seed_html: Article) -> None:
     assert seed_html.headline == HEADLINE
     assert seed_html.author == "Maria Lindqvist"
