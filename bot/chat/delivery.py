@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -61,3 +61,10 @@ class DiscordDelivery:
             await channel.send(truncate(clean(text), 2000), allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.exception("could not post an admin notice: %s", text)
+
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+
+    def _implements_protocol(d: DiscordDelivery) -> Delivery:
+        return d  # mypy checks DiscordDelivery against the Delivery protocol here
