@@ -88,7 +88,7 @@ async def test_unexpected_error_is_logged_once_and_user_gets_an_apology(
         bot: tuple[FakeDiscord, NewsBot], caplog: pytest.LogCaptureFixture) -> None:
     fake, _ = bot
     caplog.set_level(logging.INFO, logger="bot.chat.errors")
-    iid, token = await asyncio.to_thread(fake.interaction, "brief",
+    _iid, token = await asyncio.to_thread(fake.interaction, "brief",
                                          [{"name": "url", "type": 3, "value": "https://ex.com/boom"}])
     post = (await wait(fake, "POST", rf"^/webhooks/\d+/{token}$"))[0]
     assert post.body["content"] == APOLOGY and post.body["flags"] == 64
@@ -99,7 +99,7 @@ async def test_unexpected_error_is_logged_once_and_user_gets_an_apology(
     assert "/brief" in message and str(GUILD_ID) in message and "https://ex.com/boom" in message
     assert errors[0].exc_info is not None
     # Still answering.
-    iid, token = await asyncio.to_thread(fake.interaction, "brief",
+    _iid, token = await asyncio.to_thread(fake.interaction, "brief",
                                          [{"name": "url", "type": 3, "value": "https://ex.com/ok"}])
     assert (await wait(fake, "POST", rf"^/webhooks/\d+/{token}$"))[0].body["embeds"]
 
