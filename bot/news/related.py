@@ -79,7 +79,8 @@ def _looks_like_story(path: str) -> bool:
 
 def _unwanted(link: Link, own: set[str]) -> bool:
     """Whether a link is navigation, sharing, login, advertising or the article itself."""
-    if _CHROME_TITLE_RE.match(link.title.strip()):
+    # An anchor of one or two words ("testified", "Cairo") says nothing a reader could choose by.
+    if _CHROME_TITLE_RE.match(link.title.strip()) or word_count(link.title) < 3:
         return True
     try:
         parts = urlsplit(link.url)
