@@ -32,7 +32,9 @@ _INDEX_SEGMENTS = frozenset(
     "search suche archive archiv about impressum imprint contact kontakt privacy datenschutz terms agb legal "
     "cookies cookie-policy jobs karriere careers rss feed feeds help faq sitemap".split()
 )
-_AD_PATH_RE = re.compile(r"/(?:ads?|adclick|advert|advertising|sponsored|sponsor|promo|anzeige|werbung)(?:/|$|\?)", re.I)
+_AD_PATH_RE = re.compile(
+    r"/(?:ads?|adclick|advert|advertising|sponsored|sponsor|promos?|anzeige|werbung)(?:/|$|\?)", re.I
+)
 _SHARE_PATH_RE = re.compile(r"/(?:share|sharer|intent/tweet|sharearticle)(?:\.php)?(?:/|$|\?)", re.I)
 _UTM_AD_RE = re.compile(r"^(?:cpc|ppc|paid|display|ad|ads|sponsored|native)$", re.I)
 _CHROME_TITLE_RE = re.compile(
@@ -99,8 +101,10 @@ def _unwanted(link: Link, own: set[str]) -> bool:
     segs = _segments(parts.path)
     if any(s in _ACCOUNT_SEGMENTS for s in segs):
         return True
-    # Tag, author and topic pages; a long story slug that merely follows such a word is still a story.
-    if any(s in _INDEX_SEGMENTS for s in segs) and not any(s.count("-") + s.count("_") >= 3 for s in segs):
+    # Tag, author and topic pages: "/tag/<name>/", "/author/<name>", or such a word with no story slug at all.
+    if any(s in _INDEX_SEGMENTS for s in segs[-2:]) or (
+        any(s in _INDEX_SEGMENTS for s in segs) and not any(s.count("-") + s.count("_") >= 3 for s in segs)
+    ):
         return True
     # Section fronts ("/politics", "/de/wirtschaft/") carry short labels; stories carry slugs or ids.
     return not _looks_like_story(parts.path) and (len(segs) <= 1 or word_count(link.title) <= 3)

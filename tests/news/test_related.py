@@ -75,6 +75,8 @@ def test_example_pages_drop_ads_and_duplicates() -> None:
         Link("Ceasefire talks resume in Cairo", "javascript:void(0)"),
         Link("Email this story", "mailto:?subject=Ceasefire"),
         Link("Photo gallery image", "https://news.example/media/2024/05/02/cairo-talks-delegation.jpg"),
+        Link("calendario stock car 2018", "http://www.autoracing.example/tag/calendario-stock-car-2018/"),
+        Link("Get access to our fastest growing subscriptions service", "https://news.example/promos/pro.php"),
         Link("testified", "https://other.example/us-news/2019/nov/15/ambassador-testimony-impeachment-inquiry"),
     ],
 )
