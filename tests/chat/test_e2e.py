@@ -25,6 +25,7 @@ HOSTILE = f"""<!doctype html><html><head><title>@everyone Big news &lt;@123&gt;<
          f'and [a real link](https://evil.test/a) then [another](https://evil.test/b) ok.</p>' for _ in range(8))}
 </article></body></html>"""
 _users = iter(range(800000000000000100, 800000000000999999))
+_running: dict[str, object] = {}
 
 
 def article_routes(app: web.Application) -> None:
@@ -70,6 +71,7 @@ storage:
         if not fake.synced.wait(30) or not fake.identified.wait(30):
             raise AssertionError("bot never synced/identified:\n" + (tmp / "bot.log").read_text())
         time.sleep(0.5)  # let GUILD_CREATE be processed before the first interaction
+        _running.update(proc=proc, log=tmp / "bot.log")
         yield fake, f"http://127.0.0.1:{fake.extra_port}"
     finally:
         proc.terminate()
@@ -218,3 +220,15 @@ def test_digest_without_config_answers_clearly(env: tuple[FakeDiscord, str]) -> 
     assert "No digest is configured for this channel" in cb.body["data"]["content"]
     iid, _ = fake.interaction("sources", user_id=next(_users))
     assert "No digests are configured" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
+
+
+def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str]) -> None:
+    proc = _running["proc"]
+    assert isinstance(proc, subprocess.Popen)
+    started = time.monotonic()
+    proc.terminate()
+    assert proc.wait(10) == 0
+    assert time.monotonic() - started < 10
+    log = Path(str(_running["log"])).read_text()
+    assert "fake-token" not in log
+    assert "Traceback" not in log
