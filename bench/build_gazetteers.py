@@ -77,12 +77,10 @@ def main(geo_dir: str, names_dir: str) -> None:
     first: set[str] = set()
     for f in ("dist.male.first", "dist.female.first"):
         for line in (Path(names_dir) / f).read_text().splitlines():
-            name = line.split()[0].title()
-            if name not in places:
-                first.add(name)
+            first.add(line.split()[0].title())
     (OUT / "first_names.txt").write_text(
         "# Given names of the 1990 US Census (public domain), as shipped by the PyPI package names 0.3.0 (MIT);\n"
-        "# place names removed; made by bench/build_gazetteers.py\n" + "\n".join(sorted(first)) + "\n")
+        "# made by bench/build_gazetteers.py\n" + "\n".join(sorted(first)) + "\n")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ CANONICAL = {
     "America": "United States", "UK": "United Kingdom", "U.K.": "United Kingdom", "Britain": "United Kingdom",
     "Great Britain": "United Kingdom", "UN": "United Nations", "U.N.": "United Nations",
     "EU": "European Union", "E.U.": "European Union", "Fed": "Federal Reserve", "UAE": "United Arab Emirates",
-    "Holland": "Netherlands", "The Netherlands": "Netherlands", "Burma": "Myanmar",
+    "N. Korea": "North Korea", "S. Korea": "South Korea", "S. Africa": "South Africa", "Holland": "Netherlands", "The Netherlands": "Netherlands", "Burma": "Myanmar",
 }
 PLACE_ACRONYMS = frozenset({"US", "U.S.", "USA", "U.S.A.", "UK", "U.K.", "UAE", "U.A.E.", "DRC", "PRC", "HK"})
 

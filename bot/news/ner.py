@@ -33,7 +33,7 @@ class Mention:
 
 
 def _place(name: str) -> bool:
-    return name in gz.places() or name in lx.PLACE_ACRONYMS
+    return name in gz.places() or name in lx.PLACE_ACRONYMS or lx.CANONICAL.get(name, "") in gz.places()
 
 
 def _known_org(name: str) -> bool:
@@ -42,7 +42,7 @@ def _known_org(name: str) -> bool:
 
 def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvidence) -> tuple[str, bool] | None:
     """The kind of a capitalised run and whether it is only a guess, or None when it is not a name."""
-    name = " ".join(words)
+    name = " ".join(words).replace(" .", ".")  # "N . Korea" is written "N. Korea"
     if name in lx.ORG_PLACES:
         return "location", False
     if _known_org(name):
@@ -79,7 +79,8 @@ def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     name = " ".join(words)
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
         return "location"
-    if len(words) in (2, 3) and all(_name_word(w, doc) for w in words if w not in lx.PARTICLES):
+    parts = [w for w in words if w not in lx.PARTICLES and w != "." and not (len(w) == 1 and w.isupper())]
+    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts):
         return "person"
     if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
         return "person"
@@ -106,7 +107,8 @@ def _runs(toks: list[Tok], doc: DocEvidence) -> list[list[int]]:
     n = len(toks)
     for i, t in enumerate(toks):
         w = t.text
-        if is_cap(w) and not _skip(t, toks, i, doc):
+        initial = len(w) == 1 and w.isupper() and i + 2 < n and toks[i + 1].text == "." and is_cap(toks[i + 2].text)
+        if (is_cap(w) or initial) and not _skip(t, toks, i, doc):
             cur.append(i)
             continue
         nxt_cap = i + 1 < n and is_cap(toks[i + 1].text)
@@ -225,7 +227,7 @@ def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Menti
 
 def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Mention], prev: str, nxt: str,
                 title: str | None = None, attributive: bool = False) -> None:
-    while run and not is_cap(toks[run[0]].text):
+    while run and not (is_cap(toks[run[0]].text) or (len(toks[run[0]].text) == 1 and toks[run[0]].text.isupper())):
         run = run[1:]
     stripped = False
     while run and _demonym(toks[run[-1]].text):

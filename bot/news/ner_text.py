@@ -92,6 +92,14 @@ class DocEvidence:
         return c.most_common(1)[0][0] if c else None
 
 
+_TAILS = frozenset("bound born made style run era wide type area class level owned led based".split())
+
+
+def _compound_tail(tail: str) -> bool:
+    """Whether a lower-case part after a hyphen makes an adjective ("-based"), unlike "In-mo" of a Korean name."""
+    return tail[:1].islower() and (tail in _TAILS or tail.endswith(("ed", "ing", "ern")))
+
+
 def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
     """Lines as (offset, mode, tokens), tokens marked where a sentence starts."""
     out: list[tuple[int, str, list[Tok]]] = []
@@ -101,7 +109,7 @@ def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
         for m in TOKEN.finditer(line):
             w, at = m.group(), pos + m.start()
             head, dash, tail = w.rpartition("-")
-            if dash and head[:1].isupper() and tail[:1].islower():  # "New York-based", "Amman-bound"
+            if dash and head[:1].isupper() and _compound_tail(tail):  # "New York-based", "Amman-bound"
                 toks += [Tok(head, at, at + len(head)), Tok(dash + tail, at + len(head), at + len(w))]
             else:
                 toks.append(Tok(w, at, at + len(w)))
