@@ -267,7 +267,7 @@ def _describe_report(report: Any) -> str:
     posted = getattr(report, "posted", None)
     if posted is not None:
         count = len(posted) if isinstance(posted, (list, tuple)) else posted
-        return f"posted {count} stories"
+        return f"posted {count} {'story' if count == 1 else 'stories'}"
     return str(report)
 
 

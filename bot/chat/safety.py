@@ -8,8 +8,9 @@ from urllib.parse import quote, urlsplit
 ZWSP = "\u200b"
 ELLIPSIS = "…"
 
-# `<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `</cmd:id>`, `<:emoji:id>`, `<t:123>`: anything Discord parses inside <>.
-_ANGLE = re.compile(r"<(?=[@#/:!&a-zA-Z]*[@#/:])")
+# `<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `</cmd:id>`, `<:emoji:id>`, `<a:emoji:id>`, `<t:123>`, `<id:guide>`:
+# everything Discord parses inside <>, but not `<https://...>` (link-preview suppression stays intact).
+_ANGLE = re.compile(r"<(?=[@#/:]|a:|t:|id:)", re.IGNORECASE)
 _EVERYONE = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 # discord.py's escape_markdown leaves later masked links clickable, so every markdown character is escaped here.
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")

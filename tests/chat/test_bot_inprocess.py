@@ -135,7 +135,7 @@ async def test_digest_posts_to_the_channel_without_pings(bot: tuple[FakeDiscord,
     admin = (await wait(fake, "POST", rf"^/channels/{ADMIN_CHANNEL_ID}/messages$"))[0].body
     assert admin["content"] == "feed wire paused after 5 failures" and admin["allowed_mentions"] == {"parse": []}
     done = (await wait(fake, "POST", rf"^/webhooks/\d+/{token}$"))[0].body
-    assert done["content"] == "morning: posted 1 stories"
+    assert done["content"] == "morning: posted 1 story"
 
 
 async def test_sources_lists_the_channel_digest(bot: tuple[FakeDiscord, NewsBot]) -> None:

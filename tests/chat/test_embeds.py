@@ -53,6 +53,8 @@ def test_mentions_are_broken() -> None:
     for raw in ("@everyone", "@here", "<@123>", "<@!5>", "<@&9>", "<#77>", "</cmd:1>"):
         assert raw not in out
     assert out.replace("\u200b", "") == text
+    assert escape_mentions("<https://ex.com> <t:1700000000> <a:wave:1>") == \
+        "<https://ex.com> <\u200bt:1700000000> <\u200ba:wave:1>"
 
 
 def test_every_masked_link_is_neutralised() -> None:
