@@ -13,7 +13,7 @@ from trafilatura.utils import load_html
 
 from bot.errors import ExtractError
 from bot.models import Article, Link
-from bot.news.extract_meta import absolute, page_meta
+from bot.news.extract_meta import absolute, page_meta, web_base
 from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, is_sentence, normalise, word_count
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     try:
         meta = page_meta(tree, url)
         layout = _classify(tree)
-        related = _related(tree, layout, url or meta.canonical)
+        related = _related(tree, layout, web_base(url, meta.canonical))
     except (ValueError, RecursionError) as err:
         log.debug("metadata failed on %s: %r", url, err)
         raise ExtractError(NO_TEXT) from err

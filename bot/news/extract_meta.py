@@ -49,6 +49,13 @@ def absolute(href: str | None, base: str | None) -> str | None:
     return url.split("#", 1)[0]
 
 
+def web_base(url: str | None, canonical: str | None) -> str | None:
+    """The address to resolve links against: the page's own if it is on the web, else its canonical one."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return canonical or url
+
+
 def _meta_index(tree: Any) -> dict[str, str]:
     """Every <meta> name/property/itemprop (lower-cased) -> its first non-empty content."""
     found: dict[str, str] = {}
@@ -253,5 +260,5 @@ def page_meta(tree: Any, url: str | None) -> PageMeta:
         site=site,
         language=_language(tree, meta),
         canonical=canonical,
-        image=absolute(image, url or canonical),
+        image=absolute(image, web_base(url, canonical)),
     )

@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bot.models import Article, Link
+from bot.news.extract_meta import web_base
 from bot.news.extract_text import clean_inline, normalise, word_count
 
 __all__ = ["related_links"]
@@ -114,7 +115,7 @@ def related_links(article: Article, *, limit: int = 8) -> tuple[Link, ...]:
     """The article's own related links: deduplicated, absolute, without navigation/social/login/advertising links."""
     if limit <= 0:
         return ()
-    base = article.url or article.canonical_url
+    base = web_base(article.url, article.canonical_url)
     own = {_url_key(u) for u in (article.url, article.canonical_url) if u}
     seen: set[str] = set()
     out: list[Link] = []

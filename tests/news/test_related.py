@@ -99,6 +99,15 @@ def test_relative_links_are_resolved_and_duplicates_merged() -> None:
     )
 
 
+def test_file_path_url_falls_back_to_canonical_base() -> None:
+    html = (ROOT / "examples" / "articles" / "bahnstreik-einigung.html").read_text(encoding="utf-8")
+    links = related_links(extract_article(html, url="examples/articles/bahnstreik-einigung.html"))
+    assert [link.url for link in links] == [
+        "https://www.rheinkurier.example/wirtschaft/lokfuehrer-streik-was-fahrgaeste-jetzt-wissen-muessen-a-20240409",
+        "https://www.rheinkurier.example/wirtschaft/bahn-bilanz-verspaetungen-so-hoch-wie-nie-a-20240322?utm_source=artikel",
+    ]
+
+
 def test_relative_link_without_any_base_is_dropped() -> None:
     article = _article(Link("Earlier talks collapse after three days", "/world/2024/05/01/earlier-talks"), url=None)
     assert related_links(article) == ()
