@@ -90,7 +90,7 @@ def _cluster(text: str, mentions: list[Mention]) -> list[_Cluster]:
         target = None
         if (acr := _acronym(short)) and c.kind != "person":
             target = next((fk for fk, fc in full.items() if fk != k and _initials(fc.name) == acr), None)
-        elif " " not in short and not (lx.CANONICAL.get(short) and c.kind != "person"):
+        elif " " not in short and (c.kind == "person" or all(m.guessed for m in c.mentions)):
             people = [(len(fc.mentions), fk) for fk, fc in full.items()
                       if fc.kind == "person" and short.casefold() in fc.name.casefold().split()]
             target = max(people)[1] if people else None

@@ -58,7 +58,7 @@ Congresswoman Mayor General Gen Lt Col Colonel Major Maj Capt Captain Sgt Sergea
 Judge Justice Ambassador Envoy King Queen Prince Princess Emperor Empress Pope Cardinal Archbishop Bishop Father
 Sheikh Ayatollah Chairman Chairwoman Chairperson Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor
 Commissioner Counsellor Counselor Coach Leader Deputy Treasurer Attorney Inspector Superintendent Officer Executive
-CEO Speaker Chief-Executive Crown Foreign Finance Defence Defense Interior Economy Trade Health Justice Education
+CEO Speaker Sheriff Trooper Detective Constable Magistrate Rabbi Imam Chief-Executive Crown Foreign Finance Defence Defense Interior Economy Trade Health Justice Education
 Labour Labor Energy Agriculture Transport Home State Acting Former Ex Senior Junior Deputy Assistant Associate
 """)
 # Of TITLES, the words that name the office itself (the rest only qualify it: "Foreign", "Deputy").
@@ -68,7 +68,8 @@ Chancellor Premier Governor Gov Senator Sen Rep Representative Congressman Congr
 Colonel Major Maj Capt Captain Sgt Sergeant Admiral Adm Commander Marshal Judge Justice Ambassador Envoy King Queen
 Prince Princess Emperor Empress Pope Cardinal Archbishop Bishop Father Sheikh Ayatollah Chairman Chairwoman
 Chairperson Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor Commissioner Counsellor Counselor
-Coach Leader Treasurer Attorney Inspector Superintendent Officer Executive CEO Speaker
+Coach Leader Treasurer Attorney Inspector Superintendent Officer Executive CEO Speaker Sheriff Trooper Detective
+Constable Magistrate Rabbi Imam
 """)
 
 # Lower-case nouns that head a role ("the national security adviser", "a spokesman for").

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
@@ -67,7 +68,8 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         return "person", False
     if is_acronym(name):
         return "organization", False
-    if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}):
+    if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
+                                         or (words[0][1:].islower() and len(words[0]) > 2)):
         return "person", False
     if last.lower().endswith(_PERSON_ENDINGS) and len(words) <= 3 and len(last) > 4:
         return "person", False
@@ -80,7 +82,7 @@ def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
         return "location"
     parts = [w for w in words if w not in lx.PARTICLES and w != "." and not (len(w) == 1 and w.isupper())]
-    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts):
+    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not any(_place(w) for w in parts):
         return "person"
     if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
         return "person"
@@ -119,6 +121,7 @@ def _runs(toks: list[Tok], doc: DocEvidence) -> list[list[int]]:
                 first in lx.OF_HEADS or any(toks[k].text in {"of", "for"} for k in cur))
             if (w in lx.PARTICLES or w == "&" or (w in {"of", "for", "and"} and prev in lx.OF_HEADS)
                     or (w == "on" and prev in lx.ORG_HEADS)
+                    or (w in {"'s", "’s"} and toks[i + 1].text in lx.ORG_SUFFIXES)  # "Sheriff's Office"
                     or (w in {"of", "for", "and"} and opened)
                     or (w == "." and (len(prev) == 1 or prev in ABBREV))):
                 cur.append(i)
@@ -175,6 +178,7 @@ _DEMONYM_ENDINGS = (("ns", ""), ("n", ""), ("ese", ""), ("ese", "a"), ("i", ""),
                     ("ian", ""), ("ian", "a"), ("ians", "a"), ("an", "a"), ("ans", "a"), ("ish", ""), ("ish", "land"))
 
 
+@lru_cache(maxsize=8192)
 def _demonym(word: str) -> bool:
     """Nationality words: listed ones, or a country's name plus a usual ending ("Surinamese", "Libyans")."""
     if word in lx.DEMONYMS:
@@ -235,7 +239,7 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     if not run or (stripped and all(toks[k].text in lx.COMPASS for k in run)):
         return
     words = [toks[k].text for k in run]
-    if all(_demonym(w) or w in lx.NON_NAMES for w in words):
+    if all(_demonym(w) or w in lx.NON_NAMES or w in ROMAN for w in words):
         return
     if any(_demonym(p) for w in words if "-" in w for p in w.split("-")):
         return

@@ -56,12 +56,12 @@ def apposition_role(text: str, m: Mention) -> str | None:
         return None
     phrase = match.group(2).strip()
     words = phrase.split()
-    if not words or words[0].lower() in _CLAUSE_OPENERS:
+    if not words or words[0].lower() in _CLAUSE_OPENERS or words[0].lower() in lx.ROLE_STOP:
         return None
     if not match.group(1) and not words[0][:1].islower() and words[0] not in lx.TITLES and words[0] not in lx.DEMONYMS:
         return None  # "Britain, France and Germany": another name, not an apposition
     head = [w.strip(".'’") for w in words[:8]]
-    if not any(_role_word(w) for w in head):
+    if not any(_role_word(w) and w not in _HONORIFICS for w in head):
         return None  # "a close ally to Russia" describes, it does not name a function
     if any(w.lower() in {"said", "says", "told", "is", "was", "has", "will"} for w in words):
         return None
@@ -70,4 +70,13 @@ def apposition_role(text: str, m: Mention) -> str | None:
 
 def find_role(text: str, m: Mention) -> str | None:
     """The role a mention carries in the text, preferring a stated apposition over premodifiers."""
-    return apposition_role(text, m) or (premodifier_role(text, m) if m.kind == "person" else None)
+    if m.kind == "location":
+        return None  # "Harlow, Essex, ...": what follows a place is more of the address, not a function
+    if m.kind == "organization":
+        return apposition_role(text, m) if _APPOSITION.match(text, m.end) and _has_article(text, m) else None
+    return apposition_role(text, m) or premodifier_role(text, m)
+
+
+def _has_article(text: str, m: Mention) -> bool:
+    match = _APPOSITION.match(text, m.end)
+    return bool(match and match.group(1))
