@@ -201,3 +201,13 @@ def test_name_like_soup_never_raises(words: list[str]) -> None:
     for name, kind in recognise(text):
         assert kind in KINDS and name.strip() == name and name in text
     find_actors(article(text, headline=text))
+
+
+def test_no_roles_for_addresses_and_possessive_org_names() -> None:
+    actors = by_name(find_actors(article(
+        "Grant Allen, of Leicester, England, despite Ms Godwin living there, travelled first class.",
+        "Officers from Maricopa County Sheriff's Office came, said Sheriff Joe Arpaio.")))
+    assert actors["England"].role is None and actors["Leicester"].role is None
+    assert actors["Grant Allen"].role is None
+    assert actors["Maricopa County Sheriff's Office"].kind == "organization"
+    assert actors["Joe Arpaio"].role == "Sheriff"
