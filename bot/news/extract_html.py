@@ -190,7 +190,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         meta = page_meta(tree, url)
         layout = _classify(tree)
         related = _related(tree, layout, web_base(url, meta.canonical))
-    except (ValueError, RecursionError) as err:
+    except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
         log.debug("metadata failed on %s: %r", url, err)
         raise ExtractError(NO_TEXT) from err
     doc = _trafilatura(tree, url, fast=True)
@@ -208,11 +208,14 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     lines = [line for line in lines if normalise(line) not in heads or is_sentence(line)]
     # A standfirst the page sets apart from the body is the description, not the first paragraph.
     head_norm = normalise(meta.headline or "")
+    description = meta.description
     lead = 0
     while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in layout.deks | {head_norm}:
+        if description is None and normalise(lines[lead]) != head_norm:
+            description = lines[lead]
         lead += 1
     lines = lines[lead:]
-    paragraphs = clean_paragraphs(lines, meta.headline or "", meta.description)
+    paragraphs = clean_paragraphs(lines, meta.headline or "", description)
     # A list of links or labels has words but no sentences: that is a front page, not an article.
     if sum(word_count(p) for p in paragraphs) < 8 or not any(_SENTENCE_END_RE.search(p) for p in paragraphs):
         raise ExtractError(NO_TEXT)
@@ -228,5 +231,5 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         language=meta.language or language_hint,
         image=meta.image,
         related=related,
-        description=meta.description,
+        description=description,
     )

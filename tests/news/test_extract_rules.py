@@ -101,8 +101,20 @@ def test_h1_inside_decorated_og_title_wins_and_dek_class_is_description() -> Non
     )
     article = extract_article(html)
     assert article.headline == "Should Night Trains Get Subsidies?"
+    assert article.description == "Lawmakers back the service for three more years."
     assert article.paragraphs[0].startswith("The regional parliament voted")
     assert len(article.paragraphs) == 2
+
+
+def test_dek_becomes_description_when_the_page_has_none() -> None:
+    html = (
+        "<html><head><title>Night trains stay</title></head><body><article><header><h1>Night trains stay</h1>"
+        "<p class='standfirst'>A vote in the regional parliament keeps the sleeper service running until 2028</p>"
+        "</header>" + BODY + "</article></body></html>"
+    )
+    article = extract_article(html)
+    assert article.description == "A vote in the regional parliament keeps the sleeper service running until 2028"
+    assert article.paragraphs[0].startswith("The regional parliament voted")
 
 
 def test_json_ld_and_time_fallbacks() -> None:
