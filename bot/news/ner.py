@@ -82,7 +82,7 @@ def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     if prev.lower() in _LOC_PREPS and len(words) <= 2:
         return "location"
     parts = [w for w in words if w not in lx.PARTICLES and w != "." and not (len(w) == 1 and w.isupper())]
-    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not any(_place(w) for w in parts):
+    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not _place(parts[0]):
         return "person"
     if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
         return "person"
