@@ -50,8 +50,10 @@ _BLOCK_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
 _DEK_CLASS_RE = re.compile(
     r"dek|standfirst|sub-?head|subtitle|strapline|article-summary|teaser-text|lead-in|intro-text", re.IGNORECASE
 )
-# Below this many words the fast pass may have missed the body, so the full cascade runs too.
-_FULL_CASCADE_BELOW = 250
+# When the fast pass finds fewer words than this, or less than this share of the words in the page's <p>
+# elements outside chrome, it may have missed the body, and trafilatura's full cascade runs too.
+_FULL_CASCADE_BELOW = 50
+_FULL_CASCADE_SHARE = 0.6
 _SENTENCE_END_RE = re.compile(r"\w{2,}[.!?。！？][\"'”’»)]*(?:\s|$)")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
 
@@ -160,6 +162,11 @@ def _related(tree: Any, layout: _Layout, base: str | None) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def _paragraph_words(tree: Any, chrome: set[Any]) -> int:
+    """Words in the page's <p> elements outside navigation, footers and the like."""
+    return sum(word_count(p.text_content()) for p in tree.iter("p") if not _inside(p, chrome))
+
+
 def _subheads(doc: Any) -> set[str]:
     """The normalised text of every heading trafilatura kept in the main text."""
     body = getattr(doc, "body", None)
@@ -195,8 +202,9 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         raise ExtractError(NO_TEXT) from err
     doc = _trafilatura(tree, url, fast=True)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    if word_count(text) < _FULL_CASCADE_BELOW:
-        # Little text from the main extractor alone: let trafilatura compare with its readability/justext fallbacks.
+    words = word_count(text)
+    if words < _FULL_CASCADE_BELOW or words < _FULL_CASCADE_SHARE * _paragraph_words(tree, layout.chrome):
+        # The main extractor alone found little of the page's prose: let trafilatura weigh its fallbacks too.
         full = _trafilatura(tree, url, fast=False)
         full_text = (getattr(full, "text", None) or "") if full is not None else ""
         if full_text:
