@@ -7,6 +7,11 @@ Reads ../shared/eval-data/extraction (html/*.html.gz + ground-truth.json) when p
 the benchmark's own: 4-token shingles (tokens = \\w+ runs), per-page tp/fp/fn normalised to sum 1,
 precision and recall averaged over pages, F1 = harmonic mean of those two averages. Dev split: pages
 whose sha1(page id) hex ends in 0-4 (tune only there); the rest is held out.
+
+"newsbrief" is Article.text from extract_article (body paragraphs only: by design it leaves out the headline,
+the standfirst and section subheads, which the benchmark's articleBody sometimes includes). "trafilatura" is
+trafilatura.extract(html, include_comments=False), as the benchmark's own runner calls it. Times are measured
+page by page, interleaved, so machine load affects both alike.
 """
 
 from __future__ import annotations
