@@ -105,6 +105,27 @@ def test_commands_synced_to_the_configured_guild(env: tuple[FakeDiscord, str]) -
     assert not fake.find("GET", r"^/gateway")
 
 
+def test_burst_of_ten_all_acknowledged_in_time(env: tuple[FakeDiscord, str]) -> None:
+    # First briefs after start-up: a cold worker pool once stalled the loop past 3 s here.
+    fake, web_base = env
+    sent: list[tuple[str, str]] = []
+    threads = [threading.Thread(target=lambda: sent.append(brief(fake, f"{web_base}/article"))) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies = []
+    for iid, _token in sent:
+        cb = fake.wait_for("POST", rf"^/interactions/{iid}/", timeout=10)[0]
+        latencies.append(cb.at - fake.sent_interactions[iid])
+        assert cb.body["type"] == 5
+    print(f"burst of 10: slowest acknowledgement {max(latencies) * 1000:.0f} ms")
+    assert max(latencies) < 3.0
+    for _, token in sent:
+        post = followups(fake, token, timeout=60)[0]
+        assert post.body["embeds"][0]["description"].startswith("• ")
+
+
 def test_brief_answers_with_the_embed(env: tuple[FakeDiscord, str]) -> None:
     fake, web_base = env
     iid, token = brief(fake, f"{web_base}/article", sentences=3)
@@ -154,23 +175,6 @@ def test_admin_command_allowed_by_permission_or_role(env: tuple[FakeDiscord, str
                               roles=(ADMIN_ROLE_ID,))
     cb = fake.wait_for("POST", rf"^/interactions/{iid}/")[0]
     assert "valid" in cb.body["data"]["content"]
-
-
-def test_burst_of_ten_all_acknowledged_in_time(env: tuple[FakeDiscord, str]) -> None:
-    fake, web_base = env
-    sent: list[tuple[str, str]] = []
-    threads = [threading.Thread(target=lambda: sent.append(brief(fake, f"{web_base}/article"))) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for iid, _token in sent:
-        cb = fake.wait_for("POST", rf"^/interactions/{iid}/", timeout=10)[0]
-        assert cb.at - fake.sent_interactions[iid] < 3.0
-        assert cb.body["type"] == 5
-    for _, token in sent:
-        post = followups(fake, token, timeout=60)[0]
-        assert post.body["embeds"][0]["description"].startswith("• ")
 
 
 def test_followup_429_is_retried_and_posted_once(env: tuple[FakeDiscord, str]) -> None:
