@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import os
 import subprocess
 import sys
@@ -26,6 +28,9 @@ HOSTILE = f"""<!doctype html><html><head><title>@everyone Big news &lt;@123&gt;<
 </article></body></html>"""
 _users = iter(range(800000000000000100, 800000000000999999))
 _running: dict[str, object] = {}
+_ports: dict[str, int] = {}
+BOMB = gzip.compress(b"<p>" + b"A" * 60_000_000 + b"</p>", compresslevel=9)
+HOSTILE_PATHS = ("/redirect-inside", "/gzip-bomb", "/drip", "/empty", "/pdf", "/bad-utf8", "/nested")
 
 
 def article_routes(app: web.Application) -> None:
@@ -39,6 +44,35 @@ def article_routes(app: web.Application) -> None:
     async def missing(_: web.Request) -> web.Response:
         return web.Response(status=404, text="gone", content_type="text/html")
 
+    async def redirect_inside(_: web.Request) -> web.Response:
+        # Another loopback port, not in allow_hosts: must be refused even though the first hop was allowed.
+        raise web.HTTPFound(f"http://127.0.0.1:{_ports['discord']}/api/v10/users/@me")
+
+    async def gzip_bomb(_: web.Request) -> web.Response:
+        return web.Response(body=BOMB, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+
+    async def drip(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await resp.prepare(request)
+        try:
+            for _ in range(600):
+                await resp.write(b"<p>drip</p>")
+                await asyncio.sleep(0.1)
+        except (ConnectionError, RuntimeError):
+            pass
+        return resp
+
+    async def fixed(body: bytes, ctype: str = "text/html") -> web.Response:
+        return web.Response(body=body, headers={"Content-Type": ctype})
+
+    app.router.add_get("/redirect-inside", redirect_inside)
+    app.router.add_get("/gzip-bomb", gzip_bomb)
+    app.router.add_get("/drip", drip)
+    app.router.add_get("/empty", lambda _: fixed(b""))
+    app.router.add_get("/pdf", lambda _: fixed(b"%PDF-1.4\n" + bytes(range(256)) * 200))
+    app.router.add_get("/bad-utf8", lambda _: fixed(b"<html><body><p>" + b"caf\xe9 \xff\xfe news " * 400 + b"</p></body></html>",
+                                                    "text/html; charset=utf-8"))
+    app.router.add_get("/nested", lambda _: fixed(b"<div>" * 50_000 + b"deep" + b"</div>" * 50_000))
     app.router.add_get("/article", article)
     app.router.add_get("/hostile", hostile)
     app.router.add_get("/missing", missing)
@@ -49,6 +83,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeDiscord,
     """Fake Discord and article server up, the bot connected and its commands synced."""
     fake = FakeDiscord()
     fake.start(article_routes)
+    _ports["discord"] = fake.port
     tmp = tmp_path_factory.mktemp("bot")
     config = tmp / "config.yaml"
     config.write_text(f"""discord:
@@ -56,6 +91,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeDiscord,
   admin_role: "News Admin"
 fetch:
   allow_hosts: ["127.0.0.1:{fake.extra_port}"]
+  timeout: 3
+  max_bytes: 2000000
 commands:
   brief_cooldown: 30
   max_concurrent_briefings: 12
@@ -224,6 +261,30 @@ def test_digest_without_config_answers_clearly(env: tuple[FakeDiscord, str]) -> 
     assert "No digest is configured for this channel" in cb.body["data"]["content"]
     iid, _ = fake.interaction("sources", user_id=next(_users))
     assert "No digests are configured" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
+
+
+def test_hostile_pages_end_in_clear_errors_and_the_bot_goes_on(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    sent = {path: brief(fake, f"{web_base}{path}") for path in HOSTILE_PATHS}
+    started = time.monotonic()
+    outcomes = {}
+    for path, (_iid, token) in sent.items():
+        post = followups(fake, token, timeout=25)[0]
+        outcomes[path] = post.body
+        assert post.at - started < 25, path
+        assert post.body["allowed_mentions"] == {"parse": []}
+        if not post.body.get("embeds"):
+            # A domain error: private, in words, never the generic apology.
+            assert post.body["flags"] == 64, path
+            assert "Sorry, something went wrong" not in post.body["content"], (path, post.body["content"])
+    print({p: (o.get("content") or "")[:90] or "embed" for p, o in outcomes.items()})
+    assert "not allowed" in outcomes["/redirect-inside"]["content"]
+    assert "larger than" in outcomes["/gzip-bomb"]["content"]
+    assert "longer than 3 s" in outcomes["/drip"]["content"]
+    for path in ("/redirect-inside", "/gzip-bomb", "/drip", "/empty", "/pdf"):
+        assert not outcomes[path].get("embeds"), (path, outcomes[path])
+    iid, _ = fake.interaction("help", user_id=next(_users))
+    assert "/brief" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
 
 
 def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str]) -> None:
