@@ -27,14 +27,15 @@ def looks_like_html(content: str) -> bool:
 
 
 def _looks_binary(content: str) -> bool:
-    """Bytes of a binary file decoded as text: a known magic number or many control characters."""
+    """Bytes of a binary file decoded as text: a known magic number, many control characters, or mostly U+FFFD."""
     head = content[:4096].lstrip("\ufeff \r\n\t")
     if head.encode("latin-1", "replace").startswith(_BINARY_MAGIC):
         return True
     if not head:
         return False
-    odd = sum(1 for ch in head if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
-    return odd / len(head) > 0.05
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\r\n\t\f")
+    # A few U+FFFD are a page with one mis-encoded byte run, not a binary file; controls are never text.
+    return controls / len(head) > 0.05 or head.count("\ufffd") / len(head) > 0.3
 
 
 def extract_article(

@@ -54,7 +54,11 @@ _DEK_CLASS_RE = re.compile(
 # elements outside chrome, it may have missed the body, and trafilatura's full cascade runs too.
 _FULL_CASCADE_BELOW = 50
 _FULL_CASCADE_SHARE = 0.6
-_SENTENCE_END_RE = re.compile(r"\w{2,}[.!?。！？][\"'”’»)]*(?:\s|$)")
+# Sentence ends in the scripts news is written in (Latin, CJK, Devanagari, Arabic, Armenian, Ethiopic, Burmese).
+_SENTENCE_END_RE = re.compile(r"\w[.!?…।॥۔؟։።။][\"'”’»›)\]」』）】]*(?:\s|$)|[。！？]")
+_TEXT_XPATH = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+_LINK_TEXT_XPATH = etree.XPath("//body//a//text()")
+_WORDS_RE = re.compile(r"\w+")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
 
 
@@ -167,6 +171,18 @@ def _paragraph_words(tree: Any, chrome: set[Any]) -> int:
     return sum(word_count(p.text_content()) for p in tree.iter("p") if not _inside(p, chrome))
 
 
+def _is_article_text(paragraphs: list[str], tree: Any) -> bool:
+    """Enough prose to brief: not a few labels, and not a page that is mostly a list of links."""
+    if sum(len(w) for p in paragraphs for w in _WORDS_RE.findall(p)) < 40:
+        return False
+    if any(_SENTENCE_END_RE.search(p) for p in paragraphs):
+        return True
+    # No sentence punctuation (Thai, or a list of links): a link list is text that is nearly all anchors.
+    page_words = sum(word_count(t) for t in _TEXT_XPATH(tree))
+    link_words = sum(word_count(t) for t in _LINK_TEXT_XPATH(tree))
+    return link_words < 0.5 * page_words
+
+
 def _subheads(doc: Any) -> set[str]:
     """The normalised text of every heading trafilatura kept in the main text."""
     body = getattr(doc, "body", None)
@@ -224,8 +240,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         lead += 1
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", description)
-    # A list of links or labels has words but no sentences: that is a front page, not an article.
-    if sum(word_count(p) for p in paragraphs) < 8 or not any(_SENTENCE_END_RE.search(p) for p in paragraphs):
+    if not _is_article_text(paragraphs, tree):
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])
     return Article(

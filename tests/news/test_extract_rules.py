@@ -146,3 +146,40 @@ def test_date_without_zone_is_taken_as_utc_and_junk_date_is_none() -> None:
     assert extract_article(page.format("2024-02-01T08:00:00+0100")).published is not None
     junk = extract_article(page.format("yesterday-ish"))
     assert junk.published is None or junk.published.tzinfo is not None
+
+
+def _page(lang: str, title: str, paras: list[str]) -> str:
+    return (f"<html lang='{lang}'><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>{title}</h1>" + "".join(f"<p>{p}</p>" for p in paras) + "</article></body></html>")
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "paras"),
+    [
+        ("hi", "नई परिवहन योजना की घोषणा", [
+            "सरकार ने मंगलवार को शहर के लिए नई परिवहन योजना की घोषणा की। इस योजना के तहत अगले दो वर्षों में बसों की संख्या दोगुनी की जाएगी।",
+            "परिवहन मंत्री ने कहा कि इससे सड़कों पर भीड़ कम होगी और प्रदूषण घटेगा। विपक्ष ने योजना की लागत पर सवाल उठाए।",
+            "योजना पर काम अगले महीने शुरू होगा और पहली नई बसें जनवरी तक सड़कों पर आ जाएंगी।"]),
+        ("ja", "市が新しい交通計画を発表", [
+            "市は火曜日、新しい交通計画を発表した。今後二年間で市内のバスの数を二倍に増やすという。",
+            "市長は記者会見で「渋滞を減らし、空気をきれいにしたい」と述べた。野党は計画の費用について疑問を呈した。",
+            "計画は来月から始まり、市民からは「便利になる」との声が上がっている」"]),
+        # Thai marks no sentence ends at all: the page is accepted because it is not a list of links.
+        ("th", "กรุงเทพฯ ประกาศแผนขนส่งใหม่", [
+            "กรุงเทพมหานครประกาศแผนพัฒนาระบบขนส่งสาธารณะฉบับใหม่เมื่อวันอังคาร โดยจะเพิ่มจำนวนรถโดยสารประจำทางเป็นสองเท่าภายในสองปี",
+            "ผู้ว่าราชการกรุงเทพมหานครกล่าวว่าแผนนี้จะช่วยลดปัญหาการจราจรติดขัดและมลพิษทางอากาศ ในขณะที่ฝ่ายค้านตั้งคำถามเกี่ยวกับงบประมาณของโครงการ",
+            "โครงการจะเริ่มดำเนินการในเดือนหน้า และรถโดยสารคันใหม่ชุดแรกจะเริ่มให้บริการภายในเดือนมกราคม"]),
+    ],
+)
+def test_articles_in_other_scripts(lang: str, title: str, paras: list[str]) -> None:
+    article = extract_article(_page(lang, title, paras))
+    assert (article.headline, article.language) == (title, lang)
+    assert article.paragraphs == tuple(paras)
+
+
+def test_a_few_replacement_characters_are_not_a_binary_file() -> None:
+    html = _page("en", "Night trains stay", [
+        "The regional parliament voted on Thursday to extend the night-train subsidy \ufffd\ufffd for three years.",
+        "Supporters said the trains take thousands of cars off the route each month, critics disagreed."])
+    html = html.replace("<head>", "<head><script>var x = '\ufffd\ufffd\ufffd\ufffd';</script>")
+    assert extract_article(html).headline == "Night trains stay"
