@@ -43,6 +43,7 @@ def capture() -> Iterator[io.StringIO]:
         if handler not in saved_handlers:
             root.removeHandler(handler)
     root.setLevel(saved_level)
+    logging.captureWarnings(False)
 
 
 def _fail_with(text: str) -> None:
