@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,17 +62,19 @@ def article_routes(app: web.Application) -> None:
             pass
         return resp
 
-    async def fixed(body: bytes, ctype: str = "text/html") -> web.Response:
-        return web.Response(body=body, headers={"Content-Type": ctype})
+    def fixed(body: bytes, ctype: str = "text/html") -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(_: web.Request) -> web.Response:
+            return web.Response(body=body, headers={"Content-Type": ctype})
+        return handler
 
     app.router.add_get("/redirect-inside", redirect_inside)
     app.router.add_get("/gzip-bomb", gzip_bomb)
     app.router.add_get("/drip", drip)
-    app.router.add_get("/empty", lambda _: fixed(b""))
-    app.router.add_get("/pdf", lambda _: fixed(b"%PDF-1.4\n" + bytes(range(256)) * 200))
-    app.router.add_get("/bad-utf8", lambda _: fixed(b"<html><body><p>" + b"caf\xe9 \xff\xfe news " * 400 + b"</p></body></html>",
+    app.router.add_get("/empty", fixed(b""))
+    app.router.add_get("/pdf", fixed(b"%PDF-1.4\n" + bytes(range(256)) * 200))
+    app.router.add_get("/bad-utf8", fixed(b"<html><body><p>" + b"caf\xe9 \xff\xfe news " * 400 + b"</p></body></html>",
                                                     "text/html; charset=utf-8"))
-    app.router.add_get("/nested", lambda _: fixed(b"<div>" * 50_000 + b"deep" + b"</div>" * 50_000))
+    app.router.add_get("/nested", fixed(b"<div>" * 50_000 + b"deep" + b"</div>" * 50_000))
     app.router.add_get("/article", article)
     app.router.add_get("/hostile", hostile)
     app.router.add_get("/missing", missing)
