@@ -110,7 +110,7 @@ storage:
         if not fake.synced.wait(30) or not fake.identified.wait(30):
             raise AssertionError("bot never synced/identified:\n" + (tmp / "bot.log").read_text())
         time.sleep(0.5)  # let GUILD_CREATE be processed before the first interaction
-        _running.update(proc=proc, log=tmp / "bot.log")
+        _running.update(proc=proc, log=tmp / "bot.log", config=config)
         yield fake, f"http://127.0.0.1:{fake.extra_port}"
     finally:
         proc.terminate()
@@ -287,6 +287,22 @@ def test_hostile_pages_end_in_clear_errors_and_the_bot_goes_on(env: tuple[FakeDi
         assert not outcomes[path].get("embeds"), (path, outcomes[path])
     iid, _ = fake.interaction("help", user_id=next(_users))
     assert "/brief" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
+
+
+def test_config_reload_by_admin_applies_new_limits(env: tuple[FakeDiscord, str]) -> None:
+    fake, web_base = env
+    config = Path(str(_running["config"]))
+    config.write_text(config.read_text().replace("brief_cooldown: 30", "brief_cooldown: 45"))
+    iid, token = fake.interaction("config", [{"name": "reload", "type": 1, "options": []}], user_id=next(_users),
+                                  permissions=MANAGE_GUILD)
+    assert fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body == {"type": 5, "data": {"flags": 64}}
+    reply = followups(fake, token)[0].body["content"]
+    assert reply.startswith("Configuration reloaded"), reply
+    user = next(_users)
+    opts = [{"name": "url", "type": 3, "value": f"{web_base}/missing"}]
+    fake.interaction("brief", opts, user_id=user)
+    iid, _ = fake.interaction("brief", opts, user_id=user)
+    assert "try again in 45 s" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
 
 
 def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str]) -> None:
