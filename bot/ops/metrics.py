@@ -17,7 +17,14 @@ from prometheus_client import (
 
 from bot.errors import BriefingError
 
-__all__ = ["BRIEFING_FAILURE_REASONS", "FEED_FETCH_STATUSES", "LoopLagProbe", "Metrics", "failure_reason"]
+__all__ = [
+    "BRIEFING_FAILURE_REASONS",
+    "FEED_FETCH_STATUSES",
+    "LoopLagProbe",
+    "Metrics",
+    "count_discord_ratelimits",
+    "failure_reason",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +98,35 @@ class Metrics:
     def render(self) -> tuple[bytes, str]:
         """Body and content type in the Prometheus text format."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+# discord.py retries 429s inside its HTTP client and only tells anyone through this warning
+# (discord/http.py); tests/ops/test_metrics.py checks the installed version still logs it.
+DISCORD_RATELIMIT_LOGGER = "discord.http"
+DISCORD_RATELIMIT_PREFIX = "We are being rate limited."
+
+
+class _RateLimitCounter(logging.Filter):
+    """Counts discord.py's 429 warnings; never drops a record."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
+        self.metrics = metrics
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Count the record if it is a 429 report; always keep it."""
+        if isinstance(record.msg, str) and record.msg.startswith(DISCORD_RATELIMIT_PREFIX):
+            self.metrics.ratelimit_hits.inc()
+        return True
+
+
+def count_discord_ratelimits(metrics: Metrics) -> Callable[[], None]:
+    """Count every 429 that discord.py's HTTP client reports into `ratelimit_hits`; returns an undo function."""
+    counter = _RateLimitCounter(metrics)
+    # A logger filter sees the record whatever handlers and levels the root has.
+    logger = logging.getLogger(DISCORD_RATELIMIT_LOGGER)
+    logger.addFilter(counter)
+    return lambda: logger.removeFilter(counter)
 
 
 class LoopLagProbe:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 import time
 
+import discord.http
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import BlockedURLError, ExtractError, RateLimitedError
-from bot.ops.metrics import LoopLagProbe, Metrics, failure_reason
+from bot.ops.metrics import (
+    DISCORD_RATELIMIT_LOGGER,
+    DISCORD_RATELIMIT_PREFIX,
+    LoopLagProbe,
+    Metrics,
+    count_discord_ratelimits,
+    failure_reason,
+)
 
 NAMES = [
     "briefings_built", "briefings_failed", "feed_fetches", "digest_runs", "stories_posted",
@@ -68,6 +78,24 @@ def test_failure_reason() -> None:
     assert failure_reason(RateLimitedError("slow down", 3.0)) == "rate_limited"
     assert failure_reason(TimeoutError()) == "timeout"
     assert failure_reason(KeyError("x")) == "internal"
+
+
+def test_discord_ratelimit_warnings_are_counted() -> None:
+    # The hook relies on discord.py's own wording and logger; fail loudly if an upgrade changes them.
+    assert discord.http._log.name == DISCORD_RATELIMIT_LOGGER
+    assert f"'{DISCORD_RATELIMIT_PREFIX} %s %s responded with 429." in inspect.getsource(discord.http)
+    metrics = Metrics()
+    undo = count_discord_ratelimits(metrics)
+    logger = logging.getLogger(DISCORD_RATELIMIT_LOGGER)
+    try:
+        logger.warning(DISCORD_RATELIMIT_PREFIX + " %s %s responded with 429. Retrying in %.2f seconds.",
+                       "POST", "https://discord.com/api/v10/channels/1/messages", 1.5)
+        logger.warning("Global rate limit has been hit. Retrying in %.2f seconds.", 1.5)  # same 429, not twice
+        logger.warning("something else")
+    finally:
+        undo()
+    logger.warning(DISCORD_RATELIMIT_PREFIX + " after undo")
+    assert _samples(metrics)[("newsbrief_ratelimit_hits_total", ())] == 1
 
 
 async def test_probe_detects_a_blocking_call() -> None:
