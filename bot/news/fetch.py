@@ -238,8 +238,9 @@ async def _read(
     chunks: list[bytes] = []
     total = 0
     async for chunk in resp.content.iter_chunked(CHUNK):
-        if not chunks and media in _UNKNOWN_TYPES:
-            binary = _binary_kind(chunk)
+        if not chunks:
+            # Servers label PDFs and images text/html too: the magic number outranks the label.
+            binary = _binary_kind(chunk) if media in _UNKNOWN_TYPES else _magic_kind(chunk)
             if binary is not None:
                 resp.close()
                 raise FetchError(f"the page is {binary}, not an article or feed")
@@ -310,11 +311,19 @@ def _type_description(media: str) -> str:
     return "a file"
 
 
-def _binary_kind(head: bytes) -> str | None:
-    """What binary data the first bytes of an untyped body are, or None if it may be text."""
+def _magic_kind(head: bytes) -> str | None:
+    """The binary format whose magic number the body starts with, e.g. "a PDF document (application/pdf)"."""
     for magic, kind, media in _MAGIC:
         if head.startswith(magic):
             return f"{kind} ({media})"
+    return None
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """What binary data the first bytes of an untyped body are, or None if it may be text."""
+    magic = _magic_kind(head)
+    if magic is not None:
+        return magic
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NUL bytes
         return None
     if b"\x00" in head[:1024]:
