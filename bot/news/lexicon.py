@@ -91,7 +91,7 @@ University College Institute School Academy Agency Authority Board Bureau Office
 Court Parliament Assembly Congress Senate Army Navy Police Guard Forces Front Movement Alliance Coalition
 Airlines Airways Motors Exchange Reserve Fund Foundation Organisation Organization Corporation Company Companies
 Industries Industry Technologies Technology Systems Securities Capital Partners Trust Investments Energy Oil Petroleum
-Resources Mining Telecom Daily Newsroom Desk Communications Networks Media Press Times Post Journal News Herald Tribune Gazette
+Resources Mining Telecom Daily Newsroom Newsdesk Desk Communications Networks Media Press Times Post Journal News Herald Tribune Gazette
 Television Radio Broadcasting Club Society Church Brigade Brigades Council Cabinet Government Administration
 Commission Secretariat Tribunal Chamber Centre Center Hospital Clinic Laboratories Pharmaceuticals Insurance
 Electric Steel Chemical Chemicals Foods Brewery Airport Railway Railways Bancshares Financial Trading Ventures
@@ -178,3 +178,24 @@ Peninsula Strait Straits Heights Hills Park Bay Canal Desert Plain Plains Basin 
 """)
 # US state abbreviations, trusted only after a comma ("Detroit, Mich").
 STATE_ABBREVS = _words("Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo")
+
+# Lower-case words after a name that make it a market measure, not an actor ("the Nasdaq composite index").
+INSTRUMENT_NOUNS = _words("index indices average averages futures composite industrial industrials contract contracts")
+# Common nouns that, right after a name or before "of" + name, make it a place ("Guangdong province", "town of X").
+PLACE_NOUNS = _words("""
+province region village town city port airport prison jail mosque church cathedral temple sanatorium hospital district
+county valley river island islands coast border square street avenue palace camp refinery mine field peninsula
+""")
+# Common nouns that, right after a name, make it an organisation ("Liberte newspaper", "Magna shares").
+ORG_NOUNS = _words("""
+newspaper newspapers daily weekly magazine agency radio television tv shares stock stocks stake shareholders
+subsidiary subsidiaries unit units spokesman spokeswoman spokesperson chairman executives management board workers
+employees officials
+""")
+# Lower-case role nouns that make the name right after them a person ("analyst Paula Buratti").
+PERSON_ROLE_NOUNS = _words("""
+president minister secretary chancellor premier governor senator mayor general spokesman spokeswoman spokesperson
+adviser advisor commissioner analyst economist strategist professor lawyer prosecutor diplomat aide negotiator envoy
+ambassador leader chairman chairwoman director editor correspondent reporter columnist king queen prince princess
+dissident actor actress singer writer novelist historian author journalist coach candidate nominee colonel captain
+""")

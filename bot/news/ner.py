@@ -11,12 +11,15 @@ from functools import lru_cache
 
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
-from bot.news.ner_text import ABBREV, ROMAN, DocEvidence, Tok, is_acronym, is_cap, tokenise
+from bot.news.ner_text import ABBREV, ROMAN, DocEvidence, Tok, compound_tail, is_acronym, is_cap, tokenise
 
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*[A-Z][A-Za-z.]+\s*)?(?:\d{4}-\d\d-\d\d|\(|-\s)")
+# "KHASAVYURT, Russia 1996-08-31", "ROCHESTER, N.H. (Reuters) -": the place a story was filed from
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*([A-Z][A-Za-z.]+(?: [A-Z][a-z]+)?)\s*)?"
+                       r"(?:\d{4}-\d\d-\d\d|\(|-\s)", re.MULTILINE)
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
 _SPEECH = frozenset("said says told added reported announced".split())
+_QUOTES = frozenset("\"“”'‘’")
 _LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
 
 
@@ -218,7 +221,7 @@ def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Menti
                 _emit_plain(seg, toks, doc, out, prev, toks[seg[-1] + 1].text, attributive=True)
                 seg = []
         lo = max(lo, cut)
-    head = [k for k in run[lo:] if not _demonym(toks[k].text) or is_org]
+    head = run[lo:]
     if not head or all(toks[k].text in lx.TITLES for k in head):
         return
     if len(head) < len(run[lo:]) and all(toks[k].text in lx.COMPASS for k in head):
@@ -244,15 +247,39 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     if any(_demonym(p) for w in words if "-" in w for p in w.split("-")):
         return
     titled = title is not None and title.split()[-1] in lx.TITLE_HEADS
+    after_tok = toks[run[-1] + 1] if run[-1] + 1 < len(toks) else None
+    if after_tok and after_tok.start == toks[run[-1]].end and compound_tail(after_tok.text):
+        return  # "Boston-based", "Moscow-backed": an adjective describing something else
+    if nxt in lx.INSTRUMENT_NOUNS:
+        return  # "the Dow Jones industrial average", "Bund futures": a market measure, not an actor
     found = _classify(words, prev, nxt, titled, doc)
     if found is None:
         return
     kind, guessed = found
+    if guessed:
+        if prev in _QUOTES and nxt in _QUOTES:
+            return  # a whole quotation in capitals is a title or a slogan ("Sleeping Bread", "Strike Hard")
+        kind = _context_kind(kind, toks, run)
     name = _surface(run, toks)
     after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
     modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)
     attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and _demonym(after))))
     out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed))
+
+
+def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> str:
+    """A guessed kind corrected by the common nouns around the name ("the town of X", "X newspaper")."""
+    def at(k: int) -> str:
+        return toks[k].text if 0 <= k < len(toks) else ""
+
+    nxt, prev, prev2 = at(run[-1] + 1).lower(), at(run[0] - 1), at(run[0] - 2).lower()
+    if nxt in lx.PLACE_NOUNS or (prev == "of" and prev2 in lx.PLACE_NOUNS):
+        return "location"
+    if nxt in lx.ORG_NOUNS or (nxt in {"'s", "’s"} and at(run[-1] + 2).lower() in lx.ORG_NOUNS):
+        return "organization"
+    if prev in lx.PERSON_ROLE_NOUNS:
+        return "person"  # "analyst Paula Buratti", "Indonesian president Suharto"
+    return kind
 
 
 def _surface(run: list[int], toks: list[Tok]) -> str:
@@ -309,8 +336,9 @@ def find_mentions(text: str) -> list[Mention]:
     lines = tokenise(text)
     doc = DocEvidence(lines)
     found: list[Mention] = []
-    for _, mode, toks in lines:
+    for line_start, mode, toks in lines:
         if mode == "text":
+            toks = _dateline(text, line_start, toks, doc, found)
             before = len(found)
             for run in _runs(toks, doc):
                 _emit_run(run, toks, doc, found)
@@ -319,15 +347,26 @@ def find_mentions(text: str) -> list[Mention]:
     for line_start, mode, toks in lines:
         if mode == "text":
             continue
-        dl = _DATELINE.match(text[line_start:line_start + 80]) if mode == "caps" else None
-        if dl and toks and toks[0].start == line_start + dl.start(1):
-            name = dl.group(1).strip()
-            found.append(Mention(name, doc.kind_of(name) or "location", line_start + dl.start(1),
-                                 line_start + dl.start(1) + len(name)))
+        rest = _dateline(text, line_start, toks, doc, found)
+        if len(rest) < len(toks):
             continue
         _caps_line(toks, doc, found)
     found.sort(key=lambda m: m.start)
     return _relabel(found, doc)
+
+
+def _dateline(text: str, line_start: int, toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> list[Tok]:
+    """Record a dateline's place (and its region after the comma); the tokens after it, or all if none."""
+    dl = _DATELINE.match(text, line_start, line_start + 120)
+    if not dl or not toks or toks[0].start != dl.start(1) or sum(c.isalpha() for c in dl.group(1)) < 3:
+        return toks
+    name = dl.group(1).strip()
+    out.append(Mention(name, doc.kind_of(name) or "location", dl.start(1), dl.start(1) + len(name)))
+    if dl.group(2):
+        region = dl.group(2).rstrip(".") if dl.group(2).count(".") == 1 else dl.group(2)
+        out.append(Mention(region, "location", dl.start(2), dl.start(2) + len(region)))
+    end = dl.end(2) if dl.group(2) else dl.end(1)
+    return [t for t in toks if t.start >= end]
 
 
 def _relabel(found: list[Mention], doc: DocEvidence) -> list[Mention]:

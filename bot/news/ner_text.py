@@ -47,6 +47,8 @@ def is_acronym(word: str) -> bool:
 
 def line_mode(words: list[str]) -> str:
     """'caps' for ALL-CAPS lines, 'title' for Title Case headings, else 'text'."""
+    if words[:2] == ["-", "-"]:
+        return "text"  # "-- Jim Ballantyne, London Newsroom +44 ...": a sign-off, names in running form
     alpha = [w for w in words if w[:1].isalpha()]
     if len(alpha) < 2:
         return "text" if not alpha or not alpha[0].isupper() or len(alpha[0]) < 2 else "caps"
@@ -98,6 +100,11 @@ _TAILS = frozenset("bound born made style run era wide type area class level own
 def _compound_tail(tail: str) -> bool:
     """Whether a lower-case part after a hyphen makes an adjective ("-based"), unlike "In-mo" of a Korean name."""
     return tail[:1].islower() and (tail in _TAILS or tail.endswith(("ed", "ing", "ern")))
+
+
+def compound_tail(token: str) -> bool:
+    """Whether a token is the "-based" of "New York-based": a hyphen and an adjective-making tail."""
+    return token[:1] == "-" and _compound_tail(token[1:])
 
 
 def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
