@@ -243,6 +243,10 @@ def setup_logging(
     for old in [h for h in root.handlers if getattr(h, "_newsbrief", False)]:
         root.removeHandler(old)
         old.close()
+    # Handlers installed earlier (basicConfig, a library) must not print secrets either.
+    for other in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in other.filters):
+            other.addFilter(RedactingFilter())
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.__dict__["_newsbrief"] = True
     handler.addFilter(RedactingFilter())

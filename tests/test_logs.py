@@ -156,6 +156,19 @@ def test_setup_twice_does_not_duplicate_lines(capture: io.StringIO) -> None:
     assert "hidden" not in capture.getvalue()
 
 
+def test_handlers_installed_earlier_are_redacted_too(capture: io.StringIO) -> None:
+    earlier = io.StringIO()
+    handler = logging.StreamHandler(earlier)
+    logging.getLogger().addHandler(handler)
+    try:
+        setup_logging("INFO", "text", stream=capture)
+        logging.getLogger("newsbrief.test").warning("url postgresql://u:%s@db/x", URL_PASSWORD)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "postgresql://u:***@db/x" in earlier.getvalue()
+    assert URL_PASSWORD not in earlier.getvalue() + capture.getvalue()
+
+
 def test_rejects_unknown_level_and_format() -> None:
     with pytest.raises(ValueError):
         setup_logging("LOUD", "text")
