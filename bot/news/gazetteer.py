@@ -39,9 +39,21 @@ def capitals() -> dict[str, str]:
     return dict(line.split("\t", 1) for line in _lines("capitals.txt") if "\t" in line)
 
 
+@cache
+def common_words() -> frozenset[str]:
+    """Lower-case English words that a dictionary never lists capitalised ("yield", "troops")."""
+    return frozenset(_lines("common_words.txt"))
+
+
+def common_word(word: str) -> bool:
+    """Whether a capitalised word is an ordinary English word rather than a name ("Fire", "Proceeds")."""
+    return word.lower() in common_words() and word not in first_names() and word not in places()
+
+
 def preload() -> None:
     """Load every list now (e.g. at start-up) so the first briefing does not pay for it."""
     places()
     places_folded()
     first_names()
     capitals()
+    common_words()

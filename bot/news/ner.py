@@ -69,8 +69,11 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         return "person", False
     if len(words) == 1 and name in doc.person_parts:
         return "person", False
-    if is_acronym(name):
-        return "organization", False
+    if is_acronym(name) or "&" in words:
+        return "organization", False  # "Douglas & Lomason": partners' names joined make a firm
+    if gz.common_word(last):  # "Proceeds", "Sleeping Bread": ordinary words; "Johnson Controls": a firm
+        content = [w for w in words if w not in lx.PARTICLES and w not in {"of", "and", "for", "the"}]
+        return None if all(map(gz.common_word, content)) else ("organization", True)
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
                                          or (words[0][1:].islower() and len(words[0]) > 2)):
         return "person", False
