@@ -199,3 +199,8 @@ adviser advisor commissioner analyst economist strategist professor lawyer prose
 ambassador leader chairman chairwoman director editor correspondent reporter columnist king queen prince princess
 dissident actor actress singer writer novelist historian author journalist coach candidate nominee colonel captain
 """)
+# Lower-case nouns that make the name right after them an organisation ("mineral water firm Multico").
+ORG_ROLE_NOUNS = _words("""
+firm company group operator carrier maker producer manufacturer bank insurer airline retailer rival subsidiary
+newspaper daily weekly agency publisher broker brokerage conglomerate chain network exchange
+""")

@@ -6,6 +6,7 @@ Linear in the text length; the only data are the lists of bot/data and bot/news/
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,7 +16,7 @@ from bot.news.ner_text import ABBREV, ROMAN, DocEvidence, Tok, compound_tail, is
 
 # "KHASAVYURT, Russia 1996-08-31", "ROCHESTER, N.H. (Reuters) -": the place a story was filed from
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*([A-Z][A-Za-z.]+(?: [A-Z][a-z]+)?)\s*)?"
-                       r"(?:\d{4}-\d\d-\d\d|\(|-\s)", re.MULTILINE)
+                       r"(\d{4}-\d\d-\d\d|\(|-\s)", re.MULTILINE)
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
 _SPEECH = frozenset("said says told added reported announced".split())
@@ -62,7 +63,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         return "location", False
     if len(words) > 1 and (any(w in lx.ORG_SUFFIXES for w in words[1:]) or (words[0] in lx.ORG_HEADS and "of" in words)):
         return "organization", False
-    learned = doc.kind_of(name)
+    learned = doc.kind_of(name, strong=True)
     if learned:
         return learned, False
     if titled:
@@ -73,7 +74,10 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         return "organization", False  # "Douglas & Lomason": partners' names joined make a firm
     if gz.common_word(last):  # "Proceeds", "Sleeping Bread": ordinary words; "Johnson Controls": a firm
         content = [w for w in words if w not in lx.PARTICLES and w not in {"of", "and", "for", "the"}]
-        return None if all(map(gz.common_word, content)) else ("organization", True)
+        if all(map(gz.common_word, content)):
+            return None
+        if last.endswith("s") or words[0] not in gz.first_names():  # "Harry Milling" is a person
+            return "organization", True
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
                                          or (words[0][1:].islower() and len(words[0]) > 2)):
         return "person", False
@@ -150,6 +154,8 @@ def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
         return True
     if not t.sent_start:
         return False
+    if i + 1 < len(toks) and _place(f"{w} {toks[i + 1].text}"):
+        return False  # "New York", "South Africa" at the start of a sentence
     if w in lx.NON_NAMES and w not in lx.TITLES:
         return True
     if w.lower() in doc.lower_seen and w not in doc.cap_seen and not _place(w) and w not in lx.TITLES:
@@ -280,6 +286,8 @@ def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> str:
         return "location"
     if nxt in lx.ORG_NOUNS or (nxt in {"'s", "’s"} and at(run[-1] + 2).lower() in lx.ORG_NOUNS):
         return "organization"
+    if prev in lx.ORG_ROLE_NOUNS:
+        return "organization"  # "mineral water firm Multico", "telecoms operator Unicom"
     if prev in lx.PERSON_ROLE_NOUNS:
         return "person"  # "analyst Paula Buratti", "Indonesian president Suharto"
     return kind
@@ -346,7 +354,7 @@ def find_mentions(text: str) -> list[Mention]:
             for run in _runs(toks, doc):
                 _emit_run(run, toks, doc, found)
             for m in found[before:]:
-                doc.learn(m.name, m.kind)
+                doc.learn(m.name, m.kind, strong=not m.guessed)
     for line_start, mode, toks in lines:
         if mode == "text":
             continue
@@ -355,7 +363,33 @@ def find_mentions(text: str) -> list[Mention]:
             continue
         _caps_line(toks, doc, found)
     found.sort(key=lambda m: m.start)
-    return _relabel(found, doc)
+    return _relabel(_coordinate(text, found, doc), doc)
+
+
+_LIST_GLUE = frozenset({",", "and", "or", ", and", ", or"})
+
+
+def _coordinate(text: str, found: list[Mention], doc: DocEvidence) -> list[Mention]:
+    """Guessed names listed with vouched ones take their kind ("Mobil, Shell and Caltex" are all firms)."""
+    groups: list[list[int]] = [[0]] if found else []
+    for i in range(1, len(found)):
+        glue = " ".join(text[found[i - 1].end:found[i].start].split()).replace(" ,", ",")
+        if glue in _LIST_GLUE:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = list(found)
+    for g in groups:
+        vouched = Counter(found[i].kind for i in g if not found[i].guessed)
+        if len(g) < 2 or not vouched or len(vouched) > 1:
+            continue
+        kind = vouched.most_common(1)[0][0]
+        for i in g:
+            m = found[i]
+            if m.guessed and m.kind != kind:
+                out[i] = Mention(m.name, kind, m.start, m.end, m.title, m.attributive, m.guessed)
+                doc.learn(m.name, kind)
+    return out
 
 
 def _dateline(text: str, line_start: int, toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> list[Tok]:
@@ -364,6 +398,8 @@ def _dateline(text: str, line_start: int, toks: list[Tok], doc: DocEvidence, out
     if not dl or not toks or toks[0].start != dl.start(1) or sum(c.isalpha() for c in dl.group(1)) < 3:
         return toks
     name = dl.group(1).strip()
+    if dl.group(3)[0] == "-" and not (gz.places_folded().get(name.casefold()) or doc.kind_of(name) == "location"):
+        return toks  # "PRESS DIGEST - Tunisia": a rubric, not a place
     out.append(Mention(name, doc.kind_of(name) or "location", dl.start(1), dl.start(1) + len(name)))
     if dl.group(2):
         region = dl.group(2).rstrip(".") if dl.group(2).count(".") == 1 else dl.group(2)

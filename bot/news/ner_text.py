@@ -78,19 +78,22 @@ class DocEvidence:
                     self.cap_seen.add(w)
         self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
         self.known: dict[str, Counter[str]] = {}
+        self.strong: dict[str, Counter[str]] = {}
         self.person_parts: set[str] = set()
         self.surnames: dict[str, str] = {}
 
-    def learn(self, name: str, kind: str) -> None:
-        """Remember a name found in running text, for headlines and later mentions."""
-        self.known.setdefault(name.casefold(), Counter())[kind] += 1
+    def learn(self, name: str, kind: str, strong: bool = True) -> None:
+        """Remember a name found in running text, for headlines and later mentions; a guess counts less."""
+        self.known.setdefault(name.casefold(), Counter())[kind] += 3 if strong else 1
+        if strong:
+            self.strong.setdefault(name.casefold(), Counter())[kind] += 1
         if kind == "person" and " " in name:
             self.person_parts.update(name.split())
             self.surnames[name.split()[-1].casefold()] = name
 
-    def kind_of(self, name: str) -> str | None:
-        """The kind most mentions of this name had so far, if any."""
-        c = self.known.get(name.casefold())
+    def kind_of(self, name: str, strong: bool = False) -> str | None:
+        """The kind most mentions of this name had so far (only those a list or cue vouched for, if strong)."""
+        c = (self.strong if strong else self.known).get(name.casefold())
         return c.most_common(1)[0][0] if c else None
 
 
