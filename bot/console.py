@@ -63,9 +63,12 @@ class ConsoleDelivery:
 
 def _reader(queue: asyncio.Queue[str | None], loop: asyncio.AbstractEventLoop, stream: TextIO) -> None:
     # A daemon thread, so a blocked readline never holds up shutdown.
-    for line in iter(stream.readline, ""):
-        loop.call_soon_threadsafe(queue.put_nowait, line)
-    loop.call_soon_threadsafe(queue.put_nowait, None)
+    try:
+        for line in iter(stream.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+    except RuntimeError:
+        return  # the console has ended and its loop is closed: nobody is listening any more
 
 
 class Console:
