@@ -190,7 +190,7 @@ county valley river island islands coast border square street avenue palace camp
 ORG_NOUNS = _words("""
 newspaper newspapers daily weekly magazine agency radio television tv shares stock stocks stake shareholders
 subsidiary subsidiaries unit units spokesman spokeswoman spokesperson chairman executives management board workers
-employees officials
+employees officials ceo cfo shareholders executive
 """)
 # Lower-case role nouns that make the name right after them a person ("analyst Paula Buratti").
 PERSON_ROLE_NOUNS = _words("""
@@ -204,3 +204,5 @@ ORG_ROLE_NOUNS = _words("""
 firm company group operator carrier maker producer manufacturer bank insurer airline retailer rival subsidiary
 newspaper daily weekly agency publisher broker brokerage conglomerate chain network exchange
 """)
+# Nouns before "of" that make the name after it a company ("20 percent of Ruch", "shares of Jones").
+STAKE_NOUNS = _words("percent pct stake stakes shares share shareholders holders control ownership unit units subsidiary")

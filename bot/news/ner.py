@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.news import gazetteer as gz
@@ -35,6 +35,7 @@ class Mention:
     title: str | None = None  # title words inside the capitalised run ("US President")
     attributive: bool = False  # a place used as a modifier ("US officials") or inside a title
     guessed: bool = False  # no list or cue vouched for the name or its kind
+    cued: bool = False  # a guess that the words around it support ("the town of X", "X shares")
 
 
 def _place(name: str) -> bool:
@@ -265,32 +266,38 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     if found is None:
         return
     kind, guessed = found
+    cued = False
     if guessed:
         if prev in _QUOTES and nxt in _QUOTES:
             return  # a whole quotation in capitals is a title or a slogan ("Sleeping Bread", "Strike Hard")
-        kind = _context_kind(kind, toks, run)
+        kind, cued = _context_kind(kind, toks, run)
+        cued = cued or (kind == "organization" and len(words) > 1 and gz.common_word(words[-1]))
     name = _surface(run, toks)
     after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
     modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)
     attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and _demonym(after))))
-    out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed))
+    out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed, cued))
 
 
-def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> str:
-    """A guessed kind corrected by the common nouns around the name ("the town of X", "X newspaper")."""
+def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> tuple[str, bool]:
+    """A guessed kind checked against the words around the name, and whether any of them vouched for it."""
     def at(k: int) -> str:
         return toks[k].text if 0 <= k < len(toks) else ""
 
-    nxt, prev, prev2 = at(run[-1] + 1).lower(), at(run[0] - 1), at(run[0] - 2).lower()
+    nxt, nxt2 = at(run[-1] + 1).lower(), at(run[-1] + 2).lower()
+    prev, prev2 = at(run[0] - 1), at(run[0] - 2).lower()
     if nxt in lx.PLACE_NOUNS or (prev == "of" and prev2 in lx.PLACE_NOUNS):
-        return "location"
-    if nxt in lx.ORG_NOUNS or (nxt in {"'s", "’s"} and at(run[-1] + 2).lower() in lx.ORG_NOUNS):
-        return "organization"
+        return "location", True  # "Guangdong province", "the town of Staouelli"
+    if (nxt in lx.ORG_NOUNS or (nxt in {"'s", "’s", "common"} and nxt2 in lx.ORG_NOUNS)
+            or (prev == "of" and prev2 in lx.STAKE_NOUNS) or (nxt in {"was", "were"} and nxt2 in {"up", "down"})):
+        return "organization", True  # "Liberte newspaper", "Magna's shares", "20 percent of Ruch", "Magna was up"
     if prev in lx.ORG_ROLE_NOUNS:
-        return "organization"  # "mineral water firm Multico", "telecoms operator Unicom"
+        return "organization", True  # "mineral water firm Multico", "telecoms operator Unicom"
     if prev in lx.PERSON_ROLE_NOUNS:
-        return "person"  # "analyst Paula Buratti", "Indonesian president Suharto"
-    return kind
+        return "person", True  # "analyst Paula Buratti", "Indonesian president Suharto"
+    if prev.lower() in _LOC_PREPS and kind == "location":
+        return kind, True
+    return kind, False
 
 
 def _surface(run: list[int], toks: list[Tok]) -> str:
@@ -354,7 +361,7 @@ def find_mentions(text: str) -> list[Mention]:
             for run in _runs(toks, doc):
                 _emit_run(run, toks, doc, found)
             for m in found[before:]:
-                doc.learn(m.name, m.kind, strong=not m.guessed)
+                doc.learn(m.name, m.kind, strong=not m.guessed, cued=m.cued)
     for line_start, mode, toks in lines:
         if mode == "text":
             continue
@@ -380,14 +387,14 @@ def _coordinate(text: str, found: list[Mention], doc: DocEvidence) -> list[Menti
             groups.append([i])
     out = list(found)
     for g in groups:
-        vouched = Counter(found[i].kind for i in g if not found[i].guessed)
+        vouched = Counter(k for i in g if (k := doc.kind_of(found[i].name, cued=True)))
         if len(g) < 2 or not vouched or len(vouched) > 1:
             continue
         kind = vouched.most_common(1)[0][0]
         for i in g:
             m = found[i]
-            if m.guessed and m.kind != kind:
-                out[i] = Mention(m.name, kind, m.start, m.end, m.title, m.attributive, m.guessed)
+            if m.guessed and not doc.kind_of(m.name, cued=True) and m.kind != kind:
+                out[i] = replace(m, kind=kind)
                 doc.learn(m.name, kind)
     return out
 
@@ -415,7 +422,7 @@ def _relabel(found: list[Mention], doc: DocEvidence) -> list[Mention]:
         kind = doc.kind_of(m.name) or m.kind
         if len(m.name.split()) == 1 and m.name in doc.person_parts and not _place(m.name):
             kind = "person"
-        out.append(m if kind == m.kind else Mention(m.name, kind, m.start, m.end, m.title, m.attributive, m.guessed))
+        out.append(m if kind == m.kind else replace(m, kind=kind))
     return out
 
 

@@ -79,21 +79,25 @@ class DocEvidence:
         self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
         self.known: dict[str, Counter[str]] = {}
         self.strong: dict[str, Counter[str]] = {}
+        self.cued: dict[str, Counter[str]] = {}
         self.person_parts: set[str] = set()
         self.surnames: dict[str, str] = {}
 
-    def learn(self, name: str, kind: str, strong: bool = True) -> None:
+    def learn(self, name: str, kind: str, strong: bool = True, cued: bool = False) -> None:
         """Remember a name found in running text, for headlines and later mentions; a guess counts less."""
-        self.known.setdefault(name.casefold(), Counter())[kind] += 3 if strong else 1
+        # vouched mentions outweigh cued ones, which outweigh bare guesses, however many
+        self.known.setdefault(name.casefold(), Counter())[kind] += 100 if strong else 10 if cued else 1
         if strong:
             self.strong.setdefault(name.casefold(), Counter())[kind] += 1
+        if strong or cued:
+            self.cued.setdefault(name.casefold(), Counter())[kind] += 1
         if kind == "person" and " " in name:
             self.person_parts.update(name.split())
             self.surnames[name.split()[-1].casefold()] = name
 
-    def kind_of(self, name: str, strong: bool = False) -> str | None:
-        """The kind most mentions of this name had so far (only those a list or cue vouched for, if strong)."""
-        c = (self.strong if strong else self.known).get(name.casefold())
+    def kind_of(self, name: str, strong: bool = False, cued: bool = False) -> str | None:
+        """The kind most mentions of this name had so far (only those a list, or also a cue, vouched for)."""
+        c = (self.strong if strong else self.cued if cued else self.known).get(name.casefold())
         return c.most_common(1)[0][0] if c else None
 
 
