@@ -1,7 +1,7 @@
 """Candidate sentences for summaries, and the position-aware "news" ranking.
 
 Candidates exclude what a reader never wants in a summary: boilerplate (bylines, "Read
-more", credits, calls to action), fragments under MIN_WORDS words, sentences that repeat
+more", credits, calls to action), picture captions run into the text, fragments under MIN_WORDS words, sentences that repeat
 the headline, and near-repeats of an earlier sentence.
 
 The "news" ranking follows the inverted pyramid: a sentence's score is a position prior
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Article
-from bot.news.text import split_sentences, stem, stop_words, words
+from bot.news.text import split_marked, stem, stop_words, words
 
 MIN_WORDS = 4
 # Work bound: only the first MAX_CANDIDATES eligible sentences are scored by any algorithm;
@@ -139,14 +139,17 @@ def candidates(
     article: Article, language: str, limit: int = MAX_CANDIDATES
 ) -> tuple[list[Candidate], list[str]]:
     """The first `limit` eligible sentences of an article, and the full sentence list they index."""
-    sentences = split_sentences("\n\n".join(article.paragraphs), language)
+    marked = split_marked("\n\n".join(article.paragraphs), language)
+    sentences = [sentence for sentence, _ in marked]
     headline = set(content_stems(article.headline, language))
     pool: list[Candidate] = []
     seen: list[set[str]] = []
     index: dict[str, list[int]] = {}
-    for i, text in enumerate(sentences):
+    for i, (text, caption) in enumerate(marked):
         if len(pool) >= limit:
             break
+        if caption:
+            continue
         n_words = len(words(text, language))
         if n_words < MIN_WORDS or is_boilerplate(text):
             continue

@@ -151,18 +151,65 @@ def _spans(paragraph: str, language: str) -> Iterator[str]:
 
 def split_sentences(text: str, language: str = "en") -> list[str]:
     """Split text into sentences offline; blank lines and bullet lines always end a sentence."""
-    out: list[str] = []
+    return [sentence for sentence, _ in split_marked(text, language)]
+
+
+def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
+    """Sentences of `text`, each with a flag that is True for an image caption run into the text.
+
+    News furniture (agency datelines, Daily Mail bylines and time stamps, "Scroll down for
+    video") is removed first, so no algorithm ever sees or returns it.
+    """
+    out: list[tuple[str, bool]] = []
     for paragraph in _PARAGRAPHS.split(text):
         for line in _LINE_BREAK.split(paragraph):
-            flat = " ".join(line.split())
-            if flat:
-                out.extend(_spans(flat, language))
+            flat = _STAMPS.sub(" ", " ".join(line.split()))
+            for span in _spans(flat, language):
+                sentence = _LEAD_FURNITURE.sub("", span).strip()
+                if not sentence:
+                    continue
+                pieces = _RUN_ON.split(sentence) if language == "en" else [sentence]
+                # A run-in piece (no closing punctuation before the next sentence's opener)
+                # is a picture caption pasted into the text, as Daily Mail pages often have.
+                out.extend((piece, k < len(pieces) - 1) for k, piece in enumerate(pieces) if piece)
     return out
 
 
 # A single line break ends a sentence (headings, list lines) unless the text is hard-wrapped:
 # the next line starts in lower case, or this one ends in a comma, semicolon or hyphen.
 _LINE_BREAK = re.compile(r"(?<![,;\-–])[ \t]*\n(?=[ \t]*[^\s\w]*[^\W\d_](?<![a-zà-ÿ]))")
+# Furniture at the start of a sentence: "(CNN)", "New Delhi, India (CNN)", "LONDON, England
+# (Reuters) --", "WASHINGTON — ", "Scroll down for video".
+# A parenthesised source counts only where a dateline puts it: at the start, or after a
+# place name and before a dash or the glued first word, so "Apple (AAPL) shares" stays.
+_LEAD_FURNITURE = re.compile(
+    r"""^(?:
+      \((?:[A-Z][\w.&'’-]*\s?){1,4}\)\s*(?:(?:--|—|–|-)\s*)?
+    | [A-Z][\w.'’-]*(?:,?\s[A-Z][\w.'’-]*){0,4},?\s?\((?:[A-Z][\w.&'’-]*\s?){1,4}\)
+      (?:\s*(?:--|—|–|-)\s*|(?=[A-Z"“‘']))
+    | [A-Z]{3,}(?:,?\s[A-Z][A-Za-z.]*){0,3}\s+(?:--|—|–)\s+
+    | Scroll\sdown\sfor\s(?:the\s)?videos?\s+(?=\S)
+    )+""",
+    re.VERBOSE,
+)
+# Time stamps anywhere: "PUBLISHED: . 12:03 EST, 14 March 2013 . | . UPDATED: . ...",
+# "Last updated at 5:42 PM on 3rd January 2012 .", and the Daily Mail's "By . Jane Doe ." byline
+# (removed before splitting, which would cut it at its stray full stops).
+_STAMPS = re.compile(
+    r"""(?:^By\s\.\s(?:[A-Z][\w'’-]*\s){1,4}(?:and\s\.?\s?(?:[A-Z][\w'’-]*\s){1,4})?\.(?=\s|$)
+       | \b(?:PUBLISHED|UPDATED|Published|Updated)\s?:\s?\.?\s?
+         \d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?|\s[A-Z]{2,4})?,?\s\d{1,2}\s[A-Z][a-z]+\s\d{4}\s?\.?\s?\|?\s?\.?
+       | \bLast\supdated\sat\s\d{1,2}:\d{2}(?:\s?[AaPp][Mm])?\son\s\d{1,2}(?:st|nd|rd|th)?\s[A-Z][a-z]+\s\d{4}\s?\.?
+       )""",
+    re.VERBOSE,
+)
+# A caption run into the next sentence: a word ending in lower case, a digit or a closing
+# quote, then a capitalised pronoun or article that a sentence opens with, then a lower-case
+# word or a number ("... as 'finals' The 26-year-old has ..."). Mid-sentence these words are
+# lower case, and names like "The Who" or "It Follows" continue in capitals.
+_RUN_ON = re.compile(
+    r"(?<=[a-z0-9%’'”])\s+(?=(?:The|He|She|They|His|Her|Their|It|This|These|Those|But|And)\s+[a-z0-9])"
+)
 
 
 _SCRIPTS: tuple[tuple[str, str], ...] = (

@@ -201,3 +201,23 @@ def test_summary_is_a_subset_of_the_split_sentences(
         return
     sentences = split_sentences(article.text)
     assert _is_ordered_subset(summary, sentences)
+
+
+def test_furniture_and_run_in_captions_never_reach_a_summary() -> None:
+    article = Article(
+        headline="Storm cuts power to coastal towns",
+        paragraphs=(
+            "LONDON, England (Reuters) -- A storm cut power to 40,000 homes in coastal towns on Sunday.",
+            "Scroll down for video Crews said they would restore most lines by Wednesday.",
+            "Storm damage in coastal towns left 40,000 homes without power on Sunday The storm also "
+            "closed two ports and several roads along the coast.",
+            "Officials opened shelters in three schools for families without heating.",
+        ),
+    )
+    for algorithm in ALGORITHMS:
+        summary = summarise(article, sentences=4, algorithm=algorithm)
+        assert summary, algorithm
+        assert summary[0] == "A storm cut power to 40,000 homes in coastal towns on Sunday.", algorithm
+        assert "Crews said they would restore most lines by Wednesday." in summary, algorithm
+        assert not any(s.startswith("Storm damage") for s in summary), algorithm
+        assert not any("Reuters" in s or "Scroll" in s for s in summary), algorithm

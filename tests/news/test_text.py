@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.news.text import LANGUAGES, detect_language, split_sentences, stem, stop_words, words
+from bot.news.text import LANGUAGES, detect_language, split_marked, split_sentences, stem, stop_words, words
 
 
 @pytest.mark.parametrize(
@@ -112,3 +112,45 @@ def test_detect_language_hint_wins_when_supported() -> None:
     assert detect_language("Die Regierung hat am Montag gesagt, dass sie die Steuern erhöht.", hint="nl") == "de"
     assert detect_language("", hint=None) == "en"
     assert detect_language("12345 !!!") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(CNN)Blues legend B.B. King was ill. He recovered.", ["Blues legend B.B. King was ill.", "He recovered."]),
+        ("New Delhi, India (CNN)As the earth shook, India acted.", ["As the earth shook, India acted."]),
+        ("LONDON, England (Reuters) -- Oil prices rose on Monday.", ["Oil prices rose on Monday."]),
+        ("(AP) — The storm moved north.", ["The storm moved north."]),
+        ("WASHINGTON — The Senate voted on Friday.", ["The Senate voted on Friday."]),
+        ("By . Daily Mail Reporter . PUBLISHED: . 12:03 EST, 14 March 2013 . | . UPDATED: . "
+         "13:10 EST, 14 March 2013 . A man was arrested on Tuesday.", ["A man was arrested on Tuesday."]),
+        ("By . Jane Doe and . John Smith . The court met.", ["The court met."]),
+        ("Police came. Last updated at 5:42 PM on 3rd January 2012 . The road reopened.",
+         ["Police came.", "The road reopened."]),
+        ("Scroll down for video A fox was seen in the garden.", ["A fox was seen in the garden."]),
+        # Not furniture: a ticker in brackets, a parenthesis that opens a sentence mid-text.
+        ("Apple (AAPL) shares rose. The Fed (in a statement) said no.",
+         ["Apple (AAPL) shares rose.", "The Fed (in a statement) said no."]),
+        ("Scroll down for video", ["Scroll down for video"]),
+    ],
+)
+def test_news_furniture_is_removed(text: str, expected: list[str]) -> None:
+    assert split_sentences(text, "en") == expected
+
+
+def test_run_in_captions_are_split_and_flagged() -> None:
+    text = (
+        "Juan Mata (right) says United must treat the games as 'finals' The 26-year-old has been in fine form. "
+        "Fans saw it at the event And with her new role, came new duties. He told The Times it was fine. "
+        "The film It Follows opens today."
+    )
+    assert split_marked(text, "en") == [
+        ("Juan Mata (right) says United must treat the games as 'finals'", True),
+        ("The 26-year-old has been in fine form.", False),
+        ("Fans saw it at the event", True),
+        ("And with her new role, came new duties.", False),
+        ("He told The Times it was fine.", False),
+        ("The film It Follows opens today.", False),
+    ]
+    # Only English openers: German capitalises nouns mid-sentence.
+    assert split_marked("Er sagte es The Guardian heute.", "de") == [("Er sagte es The Guardian heute.", False)]
