@@ -206,3 +206,5 @@ newspaper daily weekly agency publisher broker brokerage conglomerate chain netw
 """)
 # Nouns before "of" that make the name after it a company ("20 percent of Ruch", "shares of Jones").
 STAKE_NOUNS = _words("percent pct stake stakes shares share shareholders holders control ownership unit units subsidiary")
+# Bodies a country's abbreviation is part of the name of ("U.S. Treasury", "U.S. Treasuries" as its bonds' issuer).
+GOVERNMENT_BODIES = _words("Treasury Treasuries Congress Senate Army Navy Marines Embassy Mint Customs")

@@ -12,7 +12,17 @@ from functools import lru_cache
 
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
-from bot.news.ner_text import ABBREV, ROMAN, DocEvidence, Tok, compound_tail, is_acronym, is_cap, tokenise
+from bot.news.ner_text import (
+    ABBREV,
+    ROMAN,
+    DocEvidence,
+    Tok,
+    acronym_spans,
+    compound_tail,
+    is_acronym,
+    is_cap,
+    tokenise,
+)
 
 # "KHASAVYURT, Russia 1996-08-31", "ROCHESTER, N.H. (Reuters) -": the place a story was filed from
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*([A-Z][A-Za-z.]+(?: [A-Z][a-z]+)?)\s*)?"
@@ -236,7 +246,9 @@ def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Menti
         return
     if len(head) < len(run[lo:]) and all(toks[k].text in lx.COMPASS for k in head):
         return  # "South Korean", "North American": an adjective, not a place
-    if len(head) > 1 and toks[head[0]].text in lx.PLACE_ACRONYMS:  # "U.S. House of Representatives"
+    rest = [toks[k].text for k in head[1:]]
+    if (len(head) > 1 and toks[head[0]].text in lx.PLACE_ACRONYMS  # "U.S. Navy officials", not "U.S. Treasury"
+            and not (rest[-1] in lx.ORG_SUFFIXES or _known_org(" ".join(rest)) or rest[-1] in lx.GOVERNMENT_BODIES)):
         _emit_plain(head[:1], toks, doc, out, prev, toks[head[1]].text, attributive=True)
         prev, head = toks[head[0]].text, head[1:]
     _emit_plain(head, toks, doc, out, prev, nxt, title=title)
@@ -358,8 +370,14 @@ def find_mentions(text: str) -> list[Mention]:
         if mode == "text":
             toks = _dateline(text, line_start, toks, doc, found)
             before = len(found)
+            defined = acronym_spans(toks)
             for run in _runs(toks, doc):
-                _emit_run(run, toks, doc, found)
+                if not any(a <= k < b for k in run for a, b in defined):
+                    _emit_run(run, toks, doc, found)
+            for a, b in defined:  # the name an acronym spells is one name, "in Europe" and all
+                name = _surface(list(range(a, b)), toks)
+                found.append(Mention(name, "location" if _place(name) else "organization", toks[a].start, toks[b - 1].end))
+            found[before:] = sorted(found[before:], key=lambda m: m.start)
             for m in found[before:]:
                 doc.learn(m.name, m.kind, strong=not m.guessed, cued=m.cued)
     for line_start, mode, toks in lines:

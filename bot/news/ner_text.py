@@ -139,3 +139,38 @@ def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
         out.append((pos, line_mode([t.text for t in toks]), toks))
         pos += len(line) + 1
     return out
+
+
+_CONNECTORS = frozenset("of for and in on the de du des la le del & '".split())
+_MAX_DEFINED = 14
+
+
+def _initials(word: str) -> str:
+    return word.replace(".", "") if is_acronym(word) else word[3] if word[:3] in {"al-", "el-"} else word[0]
+
+
+def acronym_spans(toks: list[Tok]) -> list[tuple[int, int]]:
+    """Token spans that an acronym in brackets right after them spells ("Organisation for ... in Europe (OSCE)")."""
+    spans: list[tuple[int, int]] = []
+    for i, t in enumerate(toks):
+        if t.text != "(" or i + 2 >= len(toks) or toks[i + 2].text != ")" or not is_acronym(toks[i + 1].text):
+            continue
+        acr = toks[i + 1].text.replace(".", "").replace("&", "")
+        best = None
+        for j in range(i - 1, max(-1, i - 1 - _MAX_DEFINED), -1):
+            w = toks[j].text
+            if not is_cap(w) and not is_acronym(w):
+                if w in _CONNECTORS:
+                    continue
+                break
+            letters = "".join(_initials(toks[k].text) for k in range(j, i) if is_cap(toks[k].text))
+            if letters[0] == acr[0] and letters[-1] == acr[-1] and _subsequence(acr, letters):
+                best = j
+        if best is not None and any(toks[k].text in _CONNECTORS for k in range(best, i)):
+            spans.append((best, i))
+    return spans
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
