@@ -97,6 +97,7 @@ Commission Secretariat Tribunal Chamber Centre Center Hospital Clinic Laboratori
 Electric Steel Chemical Chemicals Foods Brewery Airport Railway Railways Bancshares Financial Trading Ventures
 Power Medical Pharmaceutical Pharmaceuticals Motor Gas Cement Textile Textiles Sugar Tobacco Shipping Marine
 Aviation Semiconductor Software Electronics Bros Brothers Sons Associates Enterprises Products Manufacturing
+Force Observatory Campaign
 """)
 # First words that open an organisation ("Bank of England", "Ministry of Defence").
 ORG_HEADS = _words("""
@@ -175,6 +176,7 @@ STATE_WORDS = _words("Republic Federation Kingdom Empire Emirates Confederation"
 PLACE_SUFFIXES = _words("""
 Square Street Avenue Road Island Islands Province Region River Valley Mountains Mountain Lake Sea Ocean Coast
 Peninsula Strait Straits Heights Hills Park Bay Canal Desert Plain Plains Basin Delta County District Village
+Falls Lakes
 """)
 # US state abbreviations, trusted only after a comma ("Detroit, Mich").
 STATE_ABBREVS = _words("Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo")

@@ -86,7 +86,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     if gz.common_word(last):  # "Proceeds", "Sleeping Bread": ordinary words; "Johnson Controls": a firm
         content = [w for w in words if w not in lx.PARTICLES and w not in {"of", "and", "for", "the"}]
         if all(map(gz.common_word, content)):
-            return None
+            return ("organization", True) if "of" in words else None  # "League of Women Voters"
         if last.endswith("s") or words[0] not in gz.first_names():  # "Harry Milling" is a person
             return "organization", True
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
@@ -174,6 +174,8 @@ def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     if is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
         return False
+    if nxt.lower() in lx.ORG_NOUNS or nxt.lower() in lx.PLACE_NOUNS:
+        return False  # "Liberte newspaper said", "Guangdong province has"
     if (nxt in _SPEECH or _verb_like(nxt)) and not w.endswith(("s", "ing", "ly")):
         return False  # "Psaki characterized ...": a subject nobody lists
     return w not in gz.first_names() and not is_acronym(w)
@@ -272,7 +274,7 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     after_tok = toks[run[-1] + 1] if run[-1] + 1 < len(toks) else None
     if after_tok and after_tok.start == toks[run[-1]].end and compound_tail(after_tok.text):
         return  # "Boston-based", "Moscow-backed": an adjective describing something else
-    if nxt in lx.INSTRUMENT_NOUNS:
+    if nxt in lx.INSTRUMENT_NOUNS and words[-1] not in lx.ORG_SUFFIXES:
         return  # "the Dow Jones industrial average", "Bund futures": a market measure, not an actor
     found = _classify(words, prev, nxt, titled, doc)
     if found is None:

@@ -61,6 +61,15 @@ def line_mode(words: list[str]) -> str:
     return "text"
 
 
+def _address_part(toks: list[Tok], i: int) -> bool:
+    """Whether a token is glued to a dot or '@' inside "jeffrey.hodgson@...": an address, not a word in use."""
+    for k in (i - 1, i + 1):
+        if (0 < k < len(toks) - 1 and toks[k].text in {".", "@"}
+                and toks[k - 1].end == toks[k].start and toks[k].end == toks[k + 1].start):
+            return True
+    return False
+
+
 class DocEvidence:
     """Per-text evidence: which words are seen lower-case, and which names were found."""
 
@@ -70,10 +79,11 @@ class DocEvidence:
         for _, mode, toks in lines:
             if mode != "text":
                 continue
-            for t in toks:
+            for i, t in enumerate(toks):
                 w = t.text
                 if w[:1].islower():
-                    self.lower_seen.add(w)
+                    if not _address_part(toks, i):
+                        self.lower_seen.add(w)
                 elif is_cap(w) and not t.sent_start:
                     self.cap_seen.add(w)
         self.lower_seen_folded = {w.casefold() for w in self.lower_seen}
