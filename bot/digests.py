@@ -16,7 +16,7 @@ from bot.errors import BriefingError, ConfigError
 from bot.explain import explain
 from bot.feedsync import FeedOutcome, FeedSync, HealthPolicy, HostLimiter, Progress, report_progress
 from bot.models import Briefing, Story
-from bot.news.digest import Candidate, build_story, group, lead_order, rank
+from bot.news.digest import Candidate, build_story, group_and_rank, lead_order, light
 from bot.news.feeds import FeedFilter, item_key
 from bot.schedule import Clock, Schedule, utc_now
 from bot.settings import DigestSettings, Settings
@@ -58,6 +58,7 @@ class DigestService:
         self.policy = policy or HealthPolicy()
         self._fetcher = fetcher
         self._lock = asyncio.Lock()
+        self._cpu: asyncio.Semaphore | None = None
         self.update_settings(settings)
 
     def update_settings(self, settings: Settings) -> None:
@@ -113,7 +114,7 @@ class DigestService:
         async with self._lock:
             sync = FeedSync(self.store, self.session, self.settings.fetch, fetcher=self._fetcher or _default_fetcher(),
                             runner=self._runner, limiter=self.limiter, clock=self.clock, policy=self.policy)
-            outcomes = await sync.refresh([self.feeds[f] for f in feed_ids], self.filters, dry_run=dry_run,
+            outcomes = await sync.refresh([self.feeds[f] for f in feed_ids], dry_run=dry_run,
                                           progress=progress, notify=delivery.notify_admin)
             reports = []
             for digest in digests:
@@ -125,9 +126,13 @@ class DigestService:
 
     async def _runner(self, fn: Any, *args: Any) -> Any:
         workers = getattr(self.briefer, "workers", None)
-        if workers is not None:
+        if workers is None:
+            return await asyncio.to_thread(fn, *args)
+        if self._cpu is None:
+            self._cpu = asyncio.Semaphore(max(1, int(getattr(workers, "size", 1))))
+        # Queue here, not in the pool: the worker's deadline must time the work, not the wait.
+        async with self._cpu:
             return await workers.run(fn, *args, timeout=self.settings.fetch.extract_timeout)
-        return await asyncio.to_thread(fn, *args)
 
     async def _collect(self, digest: DigestSettings, outcomes: dict[str, FeedOutcome], dry_run: bool,
                        report: DigestReport) -> list[Candidate]:
@@ -212,7 +217,10 @@ class DigestService:
         report = DigestReport(digest.id, now, dry_run=dry_run,
                               feeds={f: outcomes[f] for f in digest.feeds if f in outcomes})
         candidates = await self._collect(digest, outcomes, dry_run, report)
-        ranked = rank(group(candidates), now)
+        # Only slim copies travel to the worker: pickling whole items would itself stall the loop.
+        order: list[list[int]] = (await self._runner(group_and_rank, [light(c) for c in candidates], now)
+                                  if candidates else [])
+        ranked = [[candidates[i] for i in g] for g in order]
         chosen, dropped = ranked[:digest.max_stories], ranked[digest.max_stories:]
         await self._skip(digest, [(c.item.feed_id, c.key) for g in dropped for c in g],
                          f"ranked below the top {digest.max_stories} stories", now, dry_run, report)

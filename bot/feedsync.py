@@ -17,7 +17,7 @@ import aiohttp
 
 from bot.errors import BriefingError, FeedError
 from bot.models import FeedItem
-from bot.news.feeds import MAX_PARSE_ITEMS, FeedFilter, item_key, parse_feed_job
+from bot.news.feeds import MAX_PARSE_ITEMS, parse_feed_job
 from bot.schedule import Clock
 from bot.settings import FeedSettings, FetchSettings
 from bot.store import Store
@@ -102,7 +102,7 @@ class FeedSync:
         self.clock = clock
         self.policy = policy or HealthPolicy()
 
-    async def refresh(self, feeds: Sequence[FeedSettings], filters: dict[str, FeedFilter], *, dry_run: bool = False,
+    async def refresh(self, feeds: Sequence[FeedSettings], *, dry_run: bool = False,
                       progress: Progress | None = None, notify: Notify | None = None) -> dict[str, FeedOutcome]:
         """Fetch each distinct URL once (concurrently, within the limits) and store what is new."""
         by_url: dict[str, list[FeedSettings]] = {}
@@ -115,7 +115,7 @@ class FeedSync:
         async def one(url: str, group: list[FeedSettings]) -> None:
             nonlocal done
             try:
-                for outcome in await self._refresh_url(url, group, filters, dry_run, notify):
+                for outcome in await self._refresh_url(url, group, dry_run, notify):
                     outcomes[outcome.feed_id] = outcome
             except Exception as err:  # one broken feed must never stop the others
                 log.exception("refreshing %s failed", url)
@@ -127,8 +127,7 @@ class FeedSync:
         await asyncio.gather(*(one(url, group) for url, group in by_url.items()))
         return outcomes
 
-    async def _refresh_url(self, url: str, group: list[FeedSettings], filters: dict[str, FeedFilter],
-                           dry_run: bool, notify: Notify | None) -> list[FeedOutcome]:
+    async def _refresh_url(self, url: str, group: list[FeedSettings], dry_run: bool, notify: Notify | None) -> list[FeedOutcome]:
         now = self.clock()
         state = await self.store.feed_state(group[0].id)
         if state is not None and state.next_try is not None and now < state.next_try:
@@ -141,7 +140,7 @@ class FeedSync:
                 result = await self.fetcher(self.session, url, self.fetch_settings, etag=etag,
                                             last_modified=last_modified, accept=FEED_ACCEPT)
             if result.not_modified:
-                parsed: dict[str, list[FeedItem]] = {f.id: [] for f in group}
+                parsed: dict[str, list[tuple[str, FeedItem, str | None]]] = {f.id: [] for f in group}
             else:
                 parsed = {}
                 for feed in group:
@@ -151,8 +150,7 @@ class FeedSync:
         status_code = 304 if result.not_modified else int(result.status)
         outcomes = []
         for feed in group:
-            rule = filters[feed.id]
-            fresh = [(item_key(it), it, rule.reason(it)) for it in parsed[feed.id]]
+            fresh = parsed[feed.id]
             known = await self.store.known_keys(feed.id, (k for k, _, _ in fresh))
             new = [entry for entry in fresh if entry[0] not in known]
             if dry_run:
@@ -167,10 +165,10 @@ class FeedSync:
             outcomes.append(FeedOutcome(feed.id, "not_modified" if result.not_modified else "fetched", len(new)))
         return outcomes
 
-    async def _parse(self, result: Any, feed: FeedSettings) -> list[FeedItem]:
+    async def _parse(self, result: Any, feed: FeedSettings) -> list[tuple[str, FeedItem, str | None]]:
         try:
-            items: list[FeedItem] = await self.runner(parse_feed_job, result.body, feed.id, result.final_url,
-                                                      result.content_type or "", feed.language, MAX_PARSE_ITEMS)
+            items: list[tuple[str, FeedItem, str | None]] = await self.runner(
+                parse_feed_job, result.body, feed, result.final_url, result.content_type or "", MAX_PARSE_ITEMS)
         except BriefingError:
             raise
         except Exception as err:  # a parser bug on hostile input is that feed's failure, not the run's

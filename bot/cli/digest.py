@@ -19,6 +19,8 @@ from bot.render import briefing_to_dict, render_markdown, render_text
 from bot.settings import DigestSettings, Settings
 
 FORMATS = ("text", "markdown", "json")
+# Process workers give extraction a hard deadline; tests switch to threads to skip their start-up.
+WORKER_MODE = "process"
 
 
 def register(subparsers: Any) -> None:
@@ -118,7 +120,7 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store
 
     store = await Store.open(settings.storage.path)
-    workers = Workers(mode="process")
+    workers = Workers(mode=WORKER_MODE)
     session = make_session(settings.fetch)
     close_delivery: Callable[[], Awaitable[None]] | None = None
     try:

@@ -1,8 +1,9 @@
 """Group briefed feed items into stories and rank them (pure: no I/O, no clock of its own).
 
 Two items tell the same story when their headline+lead token sets overlap enough (Jaccard
-on lower-cased, stop-word-free, crudely stemmed words). Groups are the connected components
-of that relation (single link), so "A~B, B~C" puts A, B and C together.
+on lower-cased, stop-word-free, crudely stemmed words). An item joins the group holding its
+most similar "core" member (a group's first CORE_SIZE items): a paraphrase of a paraphrase
+still joins, but a group cannot drift from topic to topic by chaining as single link would.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.news.feeds import strip_html
 # Tuned on tests/fixtures/feeds/stories.json: same-story pairs score 0.32 and up, different
 # stories at most 0.11 (shared words such as "harbour", "next week"); 0.2 sits between.
 SAME_STORY_THRESHOLD = 0.2
+CORE_SIZE = 3
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = frozenset(
@@ -78,24 +80,32 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def group(candidates: Sequence[Candidate], threshold: float = SAME_STORY_THRESHOLD) -> list[list[Candidate]]:
-    """Connected components of the same-story relation, each in input order."""
-    sigs = [signature(c) for c in candidates]
-    parent = list(range(len(candidates)))
+    """Stories, each in input order: an item joins the group one of whose core members it matches best."""
+    return [[candidates[i] for i in g] for g in _group_indices([signature(c) for c in candidates], threshold)]
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    for i in range(len(candidates)):
-        for j in range(i + 1, len(candidates)):
-            if similarity(sigs[i], sigs[j]) >= threshold:
-                parent[find(j)] = find(i)
-    groups: dict[int, list[Candidate]] = {}
-    for i, cand in enumerate(candidates):
-        groups.setdefault(find(i), []).append(cand)
-    return list(groups.values())
+def _group_indices(sigs: Sequence[frozenset[str]], threshold: float) -> list[list[int]]:
+    members: list[list[int]] = []
+    # token -> (group, item) for the core members only: an inverted index instead of all pairs.
+    index: dict[str, list[tuple[int, int]]] = {}
+    for i, sig in enumerate(sigs):
+        shared: dict[tuple[int, int], int] = {}
+        for token in sig:
+            for entry in index.get(token, ()):
+                shared[entry] = shared.get(entry, 0) + 1
+        best, best_sim = -1, threshold
+        for (g, j), common in shared.items():
+            sim = common / (len(sig) + len(sigs[j]) - common)
+            if sim >= best_sim and (best < 0 or sim > best_sim or g < best):
+                best, best_sim = g, sim
+        if best < 0:
+            best = len(members)
+            members.append([])
+        members[best].append(i)
+        if len(members[best]) <= CORE_SIZE:
+            for token in sig:
+                index.setdefault(token, []).append((best, i))
+    return members
 
 
 def _outlet(candidate: Candidate) -> str:
@@ -151,3 +161,20 @@ def build_story(members: Sequence[Candidate], lead: Candidate, briefing: Briefin
 def rank(groups: Sequence[Sequence[Candidate]], now: datetime) -> list[list[Candidate]]:
     """Groups best first."""
     return [list(g) for g in sorted(groups, key=lambda g: score(g, now), reverse=True)]
+
+
+def light(candidate: Candidate) -> Candidate:
+    """A copy holding only what grouping and ranking read: cheap to send to a worker process."""
+    item = candidate.item
+    slim = FeedItem(feed_id=item.feed_id, title=item.title, link=item.link, summary=_lead(candidate),
+                    published=item.published)
+    return Candidate(key=candidate.key, item=slim, feed_name=candidate.feed_name, priority=candidate.priority,
+                     seen=candidate.seen)
+
+
+def group_and_rank(candidates: Sequence[Candidate], now: datetime,
+                   threshold: float = SAME_STORY_THRESHOLD) -> list[list[int]]:
+    """Group then rank, in one worker call; returns positions in `candidates`, best story first."""
+    groups = _group_indices([signature(c) for c in candidates], threshold)
+    order = sorted(range(len(groups)), key=lambda g: score([candidates[i] for i in groups[g]], now), reverse=True)
+    return [groups[g] for g in order]

@@ -58,12 +58,20 @@ def test_threshold_separates_fixture_pairs() -> None:
     assert max(other) < SAME_STORY_THRESHOLD <= min(same)
 
 
-def test_grouping_is_transitive_and_empty_text_never_matches() -> None:
+def test_paraphrases_join_and_empty_text_never_matches() -> None:
     a = cand(1, "River Wend floods Portwen harbour", "storm")
     b = cand(2, "Portwen harbour flooded by storm", "River Wend")
     c = cand(3, "", "")
     assert [len(g) for g in group([a, b, c])] == [2, 1]
     assert similarity(frozenset(), frozenset({"x"})) == 0.0
+
+
+def test_groups_do_not_drift_by_chaining() -> None:
+    # Each headline shares two of its four words with the previous one only.
+    words = [f"word{i}" for i in range(20)]
+    chain = [cand(i, " ".join(words[2 * i:2 * i + 4]), "") for i in range(8)]
+    sizes = [len(g) for g in group(chain)]
+    assert sizes[0] == 4 and sum(sizes) == 8 and len(sizes) > 1  # core of 3, plus one; then a new story
 
 
 def test_rank_prefers_outlets_then_recency_then_priority() -> None:
