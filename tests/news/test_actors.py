@@ -211,3 +211,62 @@ def test_no_roles_for_addresses_and_possessive_org_names() -> None:
     assert actors["Grant Allen"].role is None
     assert actors["Maricopa County Sheriff's Office"].kind == "organization"
     assert actors["Joe Arpaio"].role == "Sheriff"
+
+
+# --- recognition: context rules -------------------------------------------------------------------------
+
+def test_places_inside_compound_adjectives_are_not_named() -> None:
+    found = dict(recognise("The Boston-based insurer Harbourline Insurance hired staff from Moscow-backed rivals."))
+    assert found == {"Harbourline Insurance": "organization"}
+
+
+def test_ordinary_capitalised_words_are_not_names() -> None:
+    found = recognise("Fire crews arrived early. Proceeds will fund a school in Lyon. "
+                      "He starred in \" Sleeping Lanterns \" and \" Vantor Kelm \" years ago.")
+    assert found == [("Lyon", "location")]
+
+
+def test_dateline_in_a_mixed_case_line_and_its_region() -> None:
+    found = recognise("Talks resume\nTVER, Russia 2021-03-04\nOfficials met on Friday.\n"
+                      "ALBANY, N.Y. (Reuters) - The vote was close.")
+    assert ("TVER", "location") in found and ("Russia", "location") in found
+    assert ("ALBANY", "location") in found and ("N.Y.", "location") in found
+    rubric = recognise("PRESS DIGEST - Ruritania - May 3.\nThe papers led with taxes.")
+    assert not any(n.startswith("PRESS") for n, _ in rubric)
+
+
+def test_sign_off_line_names() -> None:
+    found = dict(recognise("Prices were flat.\n-- Jane Roe, Paris Newsroom +33 1 4221 5000, e-mail: jane.roe@example.com"))
+    assert found["Jane Roe"] == "person"
+    assert found["Paris Newsroom"] == "organization"
+
+
+def test_bracketed_acronym_joins_the_name_it_spells() -> None:
+    found = dict(recognise("Observers from the Council for Trade and Industry in Ruritania (CTIR) arrived. "
+                           "The U.S. Treasury sold bonds."))
+    assert found["Council for Trade and Industry in Ruritania"] == "organization"
+    assert found["U.S. Treasury"] == "organization"
+    assert "Ruritania" not in found
+
+
+def test_context_cues_decide_unknown_names() -> None:
+    found = dict(recognise(
+        "Investors bought 20 percent of Zentrox on Monday. Zentrox was up 2 cents. "
+        "Floods hit the town of Veltrana again. Mineral water firm Aquafon said it would help. "
+        "Telecoms analyst Orla Brinkmann expects more deals. The Dow Jones industrial average fell."))
+    assert found["Zentrox"] == "organization"
+    assert found["Veltrana"] == "location"
+    assert found["Aquafon"] == "organization"
+    assert found["Orla Brinkmann"] == "person"
+    assert "Dow Jones" not in found
+
+
+def test_listed_names_share_a_vouched_kind_and_ampersand_makes_a_firm() -> None:
+    found = dict(recognise("Oil firms including Shell, Quavil and Norpetra bid, advised by Harper & Quill."))
+    assert found["Quavil"] == found["Norpetra"] == "organization"
+    assert found["Harper & Quill"] == "organization"
+
+
+def test_a_cued_kind_outweighs_bare_guesses_of_the_same_name() -> None:
+    found = recognise("Analysts said Brexford could grow. They like Brexford. Brexford shares rose 3 percent.")
+    assert {k for n, k in found if n == "Brexford"} == {"organization"}
