@@ -88,7 +88,10 @@ async def test_first_sight_stores_then_new_items_post_grouped(server: FeedServer
         server.publish("/c.json", "json", FLOOD[2:])
         second = await service.run("morning", chat)
         old = await service.why(server.base + "/a/library")
+        grouped = await service.why(server.base + "/a/flood")
     assert "already in the feed when the digest first read it" in old
+    assert "posted by digest morning in <#42>" in grouped
+    assert "grouped into the story “River Wend bursts its banks, flooding Portwen harbour”" in grouped
     assert chat.stories[0].briefing.headline.startswith("River Wend bursts")  # Times has priority 1
     assert len(chat.stories) == 2 and second.posted == 2
     flood = chat.stories[0]
