@@ -58,5 +58,5 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.error("%s failed", _describe(interaction), exc_info=original)
     try:
         await reply_privately(interaction, user_message(original))
-    except Exception:  # the interaction may have expired; the error is already logged
-        log.warning("%s: could not send the error reply", _describe(interaction), exc_info=True)
+    except Exception as exc:  # the interaction expired or we are shutting down; the error is already logged
+        log.warning("%s: could not send the error reply: %r", _describe(interaction), exc)

@@ -14,7 +14,7 @@ _ANGLE = re.compile(r"<(?=[@#/:]|a:|t:|id:)", re.IGNORECASE)
 _EVERYONE = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 # discord.py's escape_markdown leaves later masked links clickable, so every markdown character is escaped here.
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")
-_URL = re.compile(r"https?://[^\s<>\[\]()]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\[\]()\\]+", re.IGNORECASE)
 _HOST_SAFE = ":[].-_~"
 _PATH_SAFE = "/?#!$&'*+,;=%~.-_"
 _WHITESPACE = re.compile(r"[\r\t\f\v]+")

@@ -300,9 +300,10 @@ def test_config_reload_by_admin_applies_new_limits(env: tuple[FakeDiscord, str])
     assert reply.startswith("Configuration reloaded"), reply
     user = next(_users)
     opts = [{"name": "url", "type": 3, "value": f"{web_base}/missing"}]
-    fake.interaction("brief", opts, user_id=user)
+    _, first = fake.interaction("brief", opts, user_id=user)
     iid, _ = fake.interaction("brief", opts, user_id=user)
     assert "try again in 45 s" in fake.wait_for("POST", rf"^/interactions/{iid}/")[0].body["data"]["content"]
+    followups(fake, first)
 
 
 def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str]) -> None:
