@@ -55,6 +55,7 @@ TITLES = _words("""
 Mr Mrs Ms Miss Dr Sir Dame Lord Lady Rev Prof Professor President Presidents Vice Prime Minister Ministers
 Secretary Secretary-General Chancellor Premier Governor Gov Senator Sen Rep Representative Congressman
 Congresswoman Mayor General Gen Lt Col Colonel Major Maj Capt Captain Sgt Sergeant Admiral Adm Commander Marshal
+Lieutenant Brigadier Corporal
 Judge Justice Ambassador Envoy King Queen Prince Princess Emperor Empress Pope Cardinal Archbishop Bishop Father
 Sheikh Ayatollah Chairman Chairwoman Chairperson Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor
 Commissioner Counsellor Counselor Coach Leader Deputy Treasurer Attorney Inspector Superintendent Officer Executive
@@ -144,7 +145,7 @@ CANONICAL = {
 PLACE_ACRONYMS = frozenset({"US", "U.S.", "USA", "U.S.A.", "UK", "U.K.", "UAE", "U.A.E.", "DRC", "PRC", "HK"})
 
 # Joining words inside names ("Jean de la Fontaine", "Ludwig van Beethoven", "Omar al-Bashir").
-PARTICLES = _words("de del della der den di da das do dos du la le van von bin ibn al el ter y")
+PARTICLES = _words("de del della der den di da das do dos du la le van von bin ibn al el ter y wa")
 
 # Lower-case words that end a premodifier role when walking left from a name.
 ROLE_STOP = _words("""
@@ -176,7 +177,7 @@ STATE_WORDS = _words("Republic Federation Kingdom Empire Emirates Confederation"
 PLACE_SUFFIXES = _words("""
 Square Street Avenue Road Island Islands Province Region River Valley Mountains Mountain Lake Sea Ocean Coast
 Peninsula Strait Straits Heights Hills Park Bay Canal Desert Plain Plains Basin Delta County District Village
-Falls Lakes
+Falls Lakes Prison Jail
 """)
 # US state abbreviations, trusted only after a comma ("Detroit, Mich").
 STATE_ABBREVS = _words("Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo")
@@ -192,7 +193,7 @@ county valley river island islands coast border square street avenue palace camp
 ORG_NOUNS = _words("""
 newspaper newspapers daily weekly magazine agency radio television tv shares stock stocks stake shareholders
 subsidiary subsidiaries unit units spokesman spokeswoman spokesperson chairman executives management board workers
-employees officials ceo cfo shareholders executive
+employees officials ceo cfo shareholders executive news guerrillas rebels militants militia fighters
 """)
 # Lower-case role nouns that make the name right after them a person ("analyst Paula Buratti").
 PERSON_ROLE_NOUNS = _words("""
@@ -200,11 +201,12 @@ president minister secretary chancellor premier governor senator mayor general s
 adviser advisor commissioner analyst economist strategist professor lawyer prosecutor diplomat aide negotiator envoy
 ambassador leader chairman chairwoman director editor correspondent reporter columnist king queen prince princess
 dissident actor actress singer writer novelist historian author journalist coach candidate nominee colonel captain
+broker trader attache
 """)
 # Lower-case nouns that make the name right after them an organisation ("mineral water firm Multico").
 ORG_ROLE_NOUNS = _words("""
 firm company group operator carrier maker producer manufacturer bank insurer airline retailer rival subsidiary
-newspaper daily weekly agency publisher broker brokerage conglomerate chain network exchange
+newspaper daily weekly agency publisher brokerage conglomerate chain network exchange
 """)
 # Nouns before "of" that make the name after it a company ("20 percent of Ruch", "shares of Jones").
 STAKE_NOUNS = _words("percent pct stake stakes shares share shareholders holders control ownership unit units subsidiary")

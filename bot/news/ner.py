@@ -61,8 +61,8 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     name = " ".join(words).replace(" .", ".")  # "N . Korea" is written "N. Korea"
     if name in lx.ORG_PLACES:
         return "location", False
-    if _known_org(name):
-        return "organization", False
+    if _known_org(name) or (len(words) > 2 and _known_org(" ".join(words[-2:]))):
+        return "organization", False  # "International Red Cross"
     last = words[-1]
     if last in lx.EVENT_WORDS:
         return None
@@ -87,8 +87,10 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
         content = [w for w in words if w not in lx.PARTICLES and w not in {"of", "and", "for", "the"}]
         if all(map(gz.common_word, content)):
             return ("organization", True) if "of" in words else None  # "League of Women Voters"
-        if last.endswith("s") or words[0] not in gz.first_names():  # "Harry Milling" is a person
+        if last.endswith("s"):  # "Johnson Controls", "Bond Traders"; "Harry Milling" is a person
             return "organization", True
+    if len(words) > 1 and gz.common_word(words[0]) and gz.places().get(last, 0) >= 10_000_000:
+        return "organization", True  # "Statistics Canada", "Media Indonesia": a body named after its country
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
                                          or (words[0][1:].islower() and len(words[0]) > 2)):
         return "person", False
@@ -100,7 +102,7 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
 def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     """A kind for a run no list or cue vouches for, from its shape and neighbours."""
     name = " ".join(words)
-    if prev.lower() in _LOC_PREPS and len(words) <= 2:
+    if prev.lower() in _LOC_PREPS and len(words) == 1:
         return "location"
     parts = [w for w in words if w not in lx.PARTICLES and w != "." and not (len(w) == 1 and w.isupper())]
     if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not _place(parts[0]):
@@ -282,6 +284,8 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     kind, guessed = found
     cued = False
     if guessed:
+        if len(words) == 1 and any(c.isdigit() for c in words[0]):
+            return  # "F-14", "AK-47s", "H1": model numbers and periods
         if prev in _QUOTES and nxt in _QUOTES:
             return  # a whole quotation in capitals is a title or a slogan ("Sleeping Bread", "Strike Hard")
         kind, cued = _context_kind(kind, toks, run)
@@ -307,10 +311,12 @@ def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> tuple[str, bool
         return "organization", True  # "Liberte newspaper", "Magna's shares", "20 percent of Ruch", "Magna was up"
     if prev in lx.ORG_ROLE_NOUNS:
         return "organization", True  # "mineral water firm Multico", "telecoms operator Unicom"
-    if prev in lx.PERSON_ROLE_NOUNS:
-        return "person", True  # "analyst Paula Buratti", "Indonesian president Suharto"
-    if prev.lower() in _LOC_PREPS and kind == "location":
-        return kind, True
+    if prev in lx.PERSON_ROLE_NOUNS or (nxt == "," and nxt2.isdigit() and at(run[-1] + 3) in {",", "--"}):
+        return "person", True  # "analyst Paula Buratti", "Indonesian president Suharto", "Jan Roe, 19,"
+    if nxt == "," and _place(at(run[-1] + 2)) and kind != "person":
+        return "location", True  # "Lockerbie, Scotland"
+    if len(run) == 1 and (prev.lower() in _LOC_PREPS or (prev == "the" and prev2 in _LOC_PREPS)):
+        return "location", True  # "in Arbil", "into the Midwest"
     return kind, False
 
 

@@ -163,12 +163,15 @@ def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for paragraph in _PARAGRAPHS.split(text):
         for line in _LINE_BREAK.split(paragraph):
-            flat = _STAMPS.sub(" ", " ".join(line.split()))
+            flat = " ".join(line.split())
+            if any(hint in flat for hint in _STAMP_HINTS):  # substring tests are far cheaper
+                flat = _STAMPS.sub(" ", flat)
             for span in _spans(flat, language):
                 sentence = _LEAD_FURNITURE.sub("", span).strip()
                 if not sentence:
                     continue
-                pieces = _RUN_ON.split(sentence) if language == "en" else [sentence]
+                run_on = language == "en" and _OPENER.search(sentence, 1) is not None
+                pieces = _RUN_ON.split(sentence) if run_on else [sentence]
                 # A run-in piece (no closing punctuation before the next sentence's opener)
                 # is a picture caption pasted into the text, as Daily Mail pages often have.
                 out.extend((piece, k < len(pieces) - 1) for k, piece in enumerate(pieces) if piece)
@@ -195,6 +198,7 @@ _LEAD_FURNITURE = re.compile(
 # Time stamps anywhere: "PUBLISHED: . 12:03 EST, 14 March 2013 . | . UPDATED: . ...",
 # "Last updated at 5:42 PM on 3rd January 2012 .", and the Daily Mail's "By . Jane Doe ." byline
 # (removed before splitting, which would cut it at its stray full stops).
+_STAMP_HINTS = ("By .", "ublished", "UBLISHED", "pdated", "PDATED")
 _STAMPS = re.compile(
     r"""(?:^By\s\.\s(?:[A-Z][\w'’-]*\s){1,4}(?:and\s\.?\s?(?:[A-Z][\w'’-]*\s){1,4})?\.(?=\s|$)
        | \b(?:PUBLISHED|UPDATED|Published|Updated)\s?:\s?\.?\s?
@@ -207,8 +211,10 @@ _STAMPS = re.compile(
 # quote, then a capitalised pronoun or article that a sentence opens with, then a lower-case
 # word or a number ("... as 'finals' The 26-year-old has ..."). Mid-sentence these words are
 # lower case, and names like "The Who" or "It Follows" continue in capitals.
+_OPENERS = r"(?:The|He|She|They|His|Her|Their|It|This|These|Those|But|And)"
+_OPENER = re.compile(_OPENERS + r"\s+[a-z0-9]")  # cheap pre-check for _RUN_ON
 _RUN_ON = re.compile(
-    r"(?<=[a-z0-9%’'”])\s+(?=(?:The|He|She|They|His|Her|Their|It|This|These|Those|But|And)\s+[a-z0-9])"
+    r"(?<=[a-z0-9%’'”])\s+(?=" + _OPENERS + r"\s+[a-z0-9])"
 )
 
 

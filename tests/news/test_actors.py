@@ -270,3 +270,17 @@ def test_listed_names_share_a_vouched_kind_and_ampersand_makes_a_firm() -> None:
 def test_a_cued_kind_outweighs_bare_guesses_of_the_same_name() -> None:
     found = recognise("Analysts said Brexford could grow. They like Brexford. Brexford shares rose 3 percent.")
     assert {k for n, k in found if n == "Brexford"} == {"organization"}
+
+
+def test_more_context_cues_ages_addresses_and_model_numbers() -> None:
+    found = dict(recognise(
+        "Vesna Drakulic, 34, was hurt when the bus from Kelvara, Norway, crashed. Troops moved into the Ostrava "
+        "basin with F-16 jets. Statistics Norway and the International Red Cross said brokers sold to Telvio."))
+    assert found["Vesna Drakulic"] == "person"
+    assert found["Kelvara"] == "location"
+    assert found["Statistics Norway"] == "organization"
+    assert found["International Red Cross"] == "organization"
+    assert "F-16" not in found
+    found = dict(recognise("The NATO spokesman Brigadier Tom Hale said rebels fled into the Vargan hills."))
+    assert found["Tom Hale"] == "person"
+    assert found["Vargan"] == "location"
