@@ -132,6 +132,7 @@ def test_detect_language_hint_wins_when_supported() -> None:
         ("Apple (AAPL) shares rose. The Fed (in a statement) said no.",
          ["Apple (AAPL) shares rose.", "The Fed (in a statement) said no."]),
         ("Scroll down for video", ["Scroll down for video"]),
+        ("NATO — the alliance of 30 countries — agreed.", ["NATO — the alliance of 30 countries — agreed."]),
     ],
 )
 def test_news_furniture_is_removed(text: str, expected: list[str]) -> None:
