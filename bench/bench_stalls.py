@@ -6,7 +6,7 @@ feeds and article pages are served from 127.0.0.1 by a separate process, so the 
 never counts as a stall of the bot's loop. A LoopLagProbe (bench_loop.measure_stalls) samples the
 loop every 5 ms; the target is no stall over 100 ms.
 
-    .venv/bin/python bench/bench_stalls.py [--feeds 50] [--items 10] [--briefs 10] [--rounds 3]
+    .venv/bin/python bench/bench_stalls.py [--feeds 50] [--items 10] [--briefs 10] [--rounds 3] [--content-kb 1.5]
 
 Prints one line per round and exits 1 if any round's longest stall is over the target.
 
@@ -106,7 +106,7 @@ def article_text(rng: random.Random, topic: list[str], sentences: int) -> str:
     return " ".join(sentence(rng, topic) for _ in range(sentences))
 
 
-def build(server: FeedServer, feeds: int, items: int, briefs: int) -> None:
+def build(server: FeedServer, feeds: int, items: int, briefs: int, content_kb: float = 1.5) -> None:
     """Publish the feeds (every item with its page) and the long pages the simultaneous briefs read."""
     rng = random.Random(5)
     shared = [rng.sample(WORDS, 4) for _ in range(15)]  # stories several outlets carry
@@ -116,7 +116,8 @@ def build(server: FeedServer, feeds: int, items: int, briefs: int) -> None:
         for i in range(items):
             topic = shared[(f + i) % len(shared)] if i < 2 else rng.sample(WORDS, 4)
             title = " ".join(w.capitalize() for w in topic) + f" in {rng.choice(NAMES)}"
-            entries.append(Entry(f"f{f}-{i}", title, f"/p/{f}/{i}", article_text(rng, topic, 12),
+            sentences = max(3, round(content_kb * 1024 / 130))  # a sentence is about 130 characters
+            entries.append(Entry(f"f{f}-{i}", title, f"/p/{f}/{i}", article_text(rng, topic, sentences),
                                  t0 - timedelta(minutes=5 * i)))
         server.publish(f"/feed/{f}.xml", ("rss", "atom", "json")[f % 3], entries)
     for b in range(briefs):
@@ -124,12 +125,12 @@ def build(server: FeedServer, feeds: int, items: int, briefs: int) -> None:
         server.pages[f"/long/{b}"] = (" ".join(w.capitalize() for w in topic), article_text(rng, topic, 60))
 
 
-def serve(feeds: int, items: int, briefs: int, queue: multiprocessing.Queue[str]) -> None:
+def serve(feeds: int, items: int, briefs: int, content_kb: float, queue: multiprocessing.Queue[str]) -> None:
     """Run the feed server in this (child) process until killed."""
     async def run() -> None:
         server = FeedServer()
         await server.start()
-        build(server, feeds, items, briefs)
+        build(server, feeds, items, briefs, content_kb)
         queue.put(server.base)
         await asyncio.Event().wait()
 
@@ -161,11 +162,11 @@ async def one_round(service: DigestService, briefer: BriefingService, base: str,
     return result.max_stall, times.cpu[0]
 
 
-async def main(feeds: int, items: int, briefs: int, rounds: int) -> int:
+async def main(feeds: int, items: int, briefs: int, rounds: int, content_kb: float = 1.5) -> int:
     """Run the rounds; 0 when every round stayed under the target."""
     pin_blas_threads()
     queue: multiprocessing.Queue[str] = multiprocessing.Queue()
-    child = multiprocessing.Process(target=serve, args=(feeds, items, briefs, queue), daemon=True)
+    child = multiprocessing.Process(target=serve, args=(feeds, items, briefs, content_kb, queue), daemon=True)
     child.start()
     base = queue.get(timeout=120)
     host = base.split("//", 1)[1]
@@ -213,8 +214,10 @@ def cli() -> int:
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--briefs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--content-kb", type=float, default=1.5,
+                        help="size of each item's full text in its feed (content:encoded), in KB")
     args = parser.parse_args()
-    return asyncio.run(main(args.feeds, args.items, args.briefs, args.rounds))
+    return asyncio.run(main(args.feeds, args.items, args.briefs, args.rounds, args.content_kb))
 
 
 if __name__ == "__main__":
