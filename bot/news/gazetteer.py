@@ -46,7 +46,7 @@ def common_words() -> frozenset[str]:
 
 
 def common_word(word: str) -> bool:
-    """Whether a capitalised word is an ordinary English word rather than a name ("Fire", "Proceeds")."""
+    """Whether a capitalised word is an ordinary English word rather than a name ("Refunds", "Harvest")."""
     return word.lower() in common_words() and word not in first_names() and word not in places()
 
 

@@ -182,20 +182,20 @@ Falls Lakes Prison Jail
 # US state abbreviations, trusted only after a comma ("Detroit, Mich").
 STATE_ABBREVS = _words("Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo")
 
-# Lower-case words after a name that make it a market measure, not an actor ("the Nasdaq composite index").
+# Lower-case words after a name that make it a market measure, not an actor ("the Hang Seng composite index").
 INSTRUMENT_NOUNS = _words("index indices average averages futures composite industrial industrials contract contracts")
-# Common nouns that, right after a name or before "of" + name, make it a place ("Guangdong province", "town of X").
+# Common nouns that, right after a name or before "of" + name, make it a place ("Hunan province", "town of X").
 PLACE_NOUNS = _words("""
 province region village town city port airport prison jail mosque church cathedral temple sanatorium hospital district
 county valley river island islands coast border square street avenue palace camp refinery mine field peninsula
 """)
-# Common nouns that, right after a name, make it an organisation ("Liberte newspaper", "Magna shares").
+# Common nouns that, right after a name, make it an organisation ("Pravda newspaper", "Acme shares").
 ORG_NOUNS = _words("""
 newspaper newspapers daily weekly magazine agency radio television tv shares stock stocks stake shareholders
 subsidiary subsidiaries unit units spokesman spokeswoman spokesperson chairman executives management board workers
 employees officials ceo cfo shareholders executive news guerrillas rebels militants militia fighters
 """)
-# Lower-case role nouns that make the name right after them a person ("analyst Paula Buratti").
+# Lower-case role nouns that make the name right after them a person ("analyst Orla Brinkmann").
 PERSON_ROLE_NOUNS = _words("""
 president minister secretary chancellor premier governor senator mayor general spokesman spokeswoman spokesperson
 adviser advisor commissioner analyst economist strategist professor lawyer prosecutor diplomat aide negotiator envoy
@@ -203,12 +203,12 @@ ambassador leader chairman chairwoman director editor correspondent reporter col
 dissident actor actress singer writer novelist historian author journalist coach candidate nominee colonel captain
 broker trader attache
 """)
-# Lower-case nouns that make the name right after them an organisation ("mineral water firm Multico").
+# Lower-case nouns that make the name right after them an organisation ("mineral water firm Aquafon").
 ORG_ROLE_NOUNS = _words("""
 firm company group operator carrier maker producer manufacturer bank insurer airline retailer rival subsidiary
 newspaper daily weekly agency publisher brokerage conglomerate chain network exchange
 """)
-# Nouns before "of" that make the name after it a company ("20 percent of Ruch", "shares of Jones").
+# Nouns before "of" that make the name after it a company ("20 percent of Acme", "shares of Acme").
 STAKE_NOUNS = _words("percent pct stake stakes shares share shareholders holders control ownership unit units subsidiary")
-# Bodies a country's abbreviation is part of the name of ("U.S. Treasury", "U.S. Treasuries" as its bonds' issuer).
+# Bodies a country's abbreviation is part of the name of ("U.S. Treasury", "U.S. Army").
 GOVERNMENT_BODIES = _words("Treasury Treasuries Congress Senate Army Navy Marines Embassy Mint Customs")

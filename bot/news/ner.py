@@ -5,55 +5,30 @@ Linear in the text length; the only data are the lists of bot/data and bot/news/
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
+from bot.news.ner_context import LOC_PREPS, context_kind, coordinate, dateline, relabel
 from bot.news.ner_text import (
     ABBREV,
     ROMAN,
     DocEvidence,
+    Mention,
     Tok,
     acronym_spans,
     compound_tail,
     is_acronym,
     is_cap,
+    is_place,
+    known_org,
     tokenise,
 )
 
-# "KHASAVYURT, Russia 1996-08-31", "ROCHESTER, N.H. (Reuters) -": the place a story was filed from
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*([A-Z][A-Za-z.]+(?: [A-Z][a-z]+)?)\s*)?"
-                       r"(\d{4}-\d\d-\d\d|\(|-\s)", re.MULTILINE)
 _PERSON_ENDINGS = ("ov", "ova", "ev", "eva", "sky", "ski", "ska", "enko", "vic", "vich", "ovic", "ic", "escu",
                    "ez", "son", "sen", "ini", "elli", "etti", "akis", "opoulos", "yan", "ian", "shvili", "ides")
 _SPEECH = frozenset("said says told added reported announced".split())
 _QUOTES = frozenset("\"“”'‘’")
-_LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One name found in the text, with where it is and the title words just before it."""
-
-    name: str
-    kind: str
-    start: int
-    end: int
-    title: str | None = None  # title words inside the capitalised run ("US President")
-    attributive: bool = False  # a place used as a modifier ("US officials") or inside a title
-    guessed: bool = False  # no list or cue vouched for the name or its kind
-    cued: bool = False  # a guess that the words around it support ("the town of X", "X shares")
-
-
-def _place(name: str) -> bool:
-    return name in gz.places() or name in lx.PLACE_ACRONYMS or lx.CANONICAL.get(name, "") in gz.places()
-
-
-def _known_org(name: str) -> bool:
-    return name in lx.KNOWN_ORGS or name in lx.KNOWN_ORG_PHRASES
 
 
 def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvidence) -> tuple[str, bool] | None:
@@ -61,12 +36,12 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     name = " ".join(words).replace(" .", ".")  # "N . Korea" is written "N. Korea"
     if name in lx.ORG_PLACES:
         return "location", False
-    if _known_org(name) or (len(words) > 2 and _known_org(" ".join(words[-2:]))):
+    if known_org(name) or (len(words) > 2 and known_org(" ".join(words[-2:]))):
         return "organization", False  # "International Red Cross"
     last = words[-1]
     if last in lx.EVENT_WORDS:
         return None
-    if (_place(name) or (name.isupper() and len(name) > 3 and name.casefold() in gz.places_folded())) and not titled:
+    if (is_place(name) or (name.isupper() and len(name) > 3 and name.casefold() in gz.places_folded())) and not titled:
         return "location", False
     if prev == "," and name in lx.STATE_ABBREVS:
         return "location", False
@@ -82,15 +57,15 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     if len(words) == 1 and name in doc.person_parts:
         return "person", False
     if is_acronym(name) or "&" in words:
-        return "organization", False  # "Douglas & Lomason": partners' names joined make a firm
-    if gz.common_word(last):  # "Proceeds", "Sleeping Bread": ordinary words; "Johnson Controls": a firm
+        return "organization", False  # "Harper & Quill": partners' names joined make a firm
+    if gz.common_word(last):  # "Refunds", "Silent Rivers": ordinary words; "Acme Controls": a firm
         content = [w for w in words if w not in lx.PARTICLES and w not in {"of", "and", "for", "the"}]
         if all(map(gz.common_word, content)):
-            return ("organization", True) if "of" in words else None  # "League of Women Voters"
-        if last.endswith("s"):  # "Johnson Controls", "Bond Traders"; "Harry Milling" is a person
+            return ("organization", True) if "of" in words else None  # "Union of Concerned Scientists"
+        if last.endswith("s"):  # "Acme Controls", "Grain Traders"; "Jane Baker" is a person
             return "organization", True
     if len(words) > 1 and gz.common_word(words[0]) and gz.places().get(last, 0) >= 10_000_000:
-        return "organization", True  # "Statistics Canada", "Media Indonesia": a body named after its country
+        return "organization", True  # "Statistics Norway": a body named after its country
     if words[0] in gz.first_names() and (len(words) > 1 or nxt.lower() in {"said", "says", "told", "who"}
                                          or (words[0][1:].islower() and len(words[0]) > 2)):
         return "person", False
@@ -102,10 +77,10 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
 def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     """A kind for a run no list or cue vouches for, from its shape and neighbours."""
     name = " ".join(words)
-    if prev.lower() in _LOC_PREPS and len(words) == 1:
+    if prev.lower() in LOC_PREPS and len(words) == 1:
         return "location"
     parts = [w for w in words if w not in lx.PARTICLES and w != "." and not (len(w) == 1 and w.isupper())]
-    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not _place(parts[0]):
+    if len(parts) in (2, 3) and all(_name_word(w, doc) for w in parts) and not is_place(parts[0]):
         return "person"
     if len(words) == 1 and name[1:].islower() and (nxt in _SPEECH or _verb_like(nxt)) and prev in {"", ".", ":"}:
         return "person"
@@ -167,17 +142,17 @@ def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
         return True
     if not t.sent_start:
         return False
-    if i + 1 < len(toks) and _place(f"{w} {toks[i + 1].text}"):
+    if i + 1 < len(toks) and is_place(f"{w} {toks[i + 1].text}"):
         return False  # "New York", "South Africa" at the start of a sentence
     if w in lx.NON_NAMES and w not in lx.TITLES:
         return True
-    if w.lower() in doc.lower_seen and w not in doc.cap_seen and not _place(w) and w not in lx.TITLES:
+    if w.lower() in doc.lower_seen and w not in doc.cap_seen and not is_place(w) and w not in lx.TITLES:
         return True
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
-    if is_cap(nxt) or w in doc.cap_seen or _place(w) or _known_org(w) or w in lx.TITLES:
+    if is_cap(nxt) or w in doc.cap_seen or is_place(w) or known_org(w) or w in lx.TITLES:
         return False
     if nxt.lower() in lx.ORG_NOUNS or nxt.lower() in lx.PLACE_NOUNS:
-        return False  # "Liberte newspaper said", "Guangdong province has"
+        return False  # "Pravda newspaper said", "Hunan province has"
     if (nxt in _SPEECH or _verb_like(nxt)) and not w.endswith(("s", "ing", "ly")):
         return False  # "Psaki characterized ...": a subject nobody lists
     return w not in gz.first_names() and not is_acronym(w)
@@ -185,7 +160,7 @@ def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
 
 def _split_title(words: list[str]) -> int:
     """How many leading words of a run are a title ("US President", "Foreign Minister"), 0 if none."""
-    if words[-1] in lx.ORG_SUFFIXES or _known_org(" ".join(words)):
+    if words[-1] in lx.ORG_SUFFIXES or known_org(" ".join(words)):
         return 0
     cut = 0
     for j, w in enumerate(words[:-1]):
@@ -210,7 +185,7 @@ def _demonym(word: str) -> bool:
     """Nationality words: listed ones, or a country's name plus a usual ending ("Surinamese", "Libyans")."""
     if word in lx.DEMONYMS:
         return True
-    if not word[:1].isupper() or len(word) < 5 or _place(word):
+    if not word[:1].isupper() or len(word) < 5 or is_place(word):
         return False
     countries = gz.places()
     for end, stem_end in _DEMONYM_ENDINGS:
@@ -228,7 +203,7 @@ def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Menti
     cut = _split_title(words)
     # drop nationalities: "Chinese President" (but keep "Chinese Foreign Ministry", "Saudi Arabia")
     whole = " ".join(words)
-    is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or _known_org(whole) or _place(whole)
+    is_org = words[-1] in lx.ORG_SUFFIXES or words[-1] in lx.STATE_WORDS or known_org(whole) or is_place(whole)
     lo = 0
     while lo < len(words) and _demonym(words[lo]) and not is_org:
         lo += 1
@@ -252,7 +227,7 @@ def _emit_run(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Menti
         return  # "South Korean", "North American": an adjective, not a place
     rest = [toks[k].text for k in head[1:]]
     if (len(head) > 1 and toks[head[0]].text in lx.PLACE_ACRONYMS  # "U.S. Navy officials", not "U.S. Treasury"
-            and not (rest[-1] in lx.ORG_SUFFIXES or _known_org(" ".join(rest)) or rest[-1] in lx.GOVERNMENT_BODIES)):
+            and not (rest[-1] in lx.ORG_SUFFIXES or known_org(" ".join(rest)) or rest[-1] in lx.GOVERNMENT_BODIES)):
         _emit_plain(head[:1], toks, doc, out, prev, toks[head[1]].text, attributive=True)
         prev, head = toks[head[0]].text, head[1:]
     _emit_plain(head, toks, doc, out, prev, nxt, title=title)
@@ -275,9 +250,9 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     titled = title is not None and title.split()[-1] in lx.TITLE_HEADS
     after_tok = toks[run[-1] + 1] if run[-1] + 1 < len(toks) else None
     if after_tok and after_tok.start == toks[run[-1]].end and compound_tail(after_tok.text):
-        return  # "Boston-based", "Moscow-backed": an adjective describing something else
+        return  # "Paris-based", "Kyiv-backed": an adjective describing something else
     if nxt in lx.INSTRUMENT_NOUNS and words[-1] not in lx.ORG_SUFFIXES:
-        return  # "the Dow Jones industrial average", "Bund futures": a market measure, not an actor
+        return  # "the Hang Seng index", "Brent futures": a market measure, not an actor
     found = _classify(words, prev, nxt, titled, doc)
     if found is None:
         return
@@ -285,39 +260,16 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
     cued = False
     if guessed:
         if len(words) == 1 and any(c.isdigit() for c in words[0]):
-            return  # "F-14", "AK-47s", "H1": model numbers and periods
+            return  # "F-35", "M16s", "Q3": model numbers and periods
         if prev in _QUOTES and nxt in _QUOTES:
-            return  # a whole quotation in capitals is a title or a slogan ("Sleeping Bread", "Strike Hard")
-        kind, cued = _context_kind(kind, toks, run)
+            return  # a whole quotation in capitals is a title or a slogan ("Silent Rivers", "Stand Firm")
+        kind, cued = context_kind(kind, toks, run)
         cued = cued or (kind == "organization" and len(words) > 1 and gz.common_word(words[-1]))
     name = _surface(run, toks)
     after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
     modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)
     attributive = attributive or (kind == "location" and (modifier or (nxt == "and" and _demonym(after))))
     out.append(Mention(name, kind, toks[run[0]].start, toks[run[-1]].end, title, attributive, guessed, cued))
-
-
-def _context_kind(kind: str, toks: list[Tok], run: list[int]) -> tuple[str, bool]:
-    """A guessed kind checked against the words around the name, and whether any of them vouched for it."""
-    def at(k: int) -> str:
-        return toks[k].text if 0 <= k < len(toks) else ""
-
-    nxt, nxt2 = at(run[-1] + 1).lower(), at(run[-1] + 2).lower()
-    prev, prev2 = at(run[0] - 1), at(run[0] - 2).lower()
-    if nxt in lx.PLACE_NOUNS or (prev == "of" and prev2 in lx.PLACE_NOUNS):
-        return "location", True  # "Guangdong province", "the town of Staouelli"
-    if (nxt in lx.ORG_NOUNS or (nxt in {"'s", "’s", "common"} and nxt2 in lx.ORG_NOUNS)
-            or (prev == "of" and prev2 in lx.STAKE_NOUNS) or (nxt in {"was", "were"} and nxt2 in {"up", "down"})):
-        return "organization", True  # "Liberte newspaper", "Magna's shares", "20 percent of Ruch", "Magna was up"
-    if prev in lx.ORG_ROLE_NOUNS:
-        return "organization", True  # "mineral water firm Multico", "telecoms operator Unicom"
-    if prev in lx.PERSON_ROLE_NOUNS or (nxt == "," and nxt2.isdigit() and at(run[-1] + 3) in {",", "--"}):
-        return "person", True  # "analyst Paula Buratti", "Indonesian president Suharto", "Jan Roe, 19,"
-    if nxt == "," and _place(at(run[-1] + 2)) and kind != "person":
-        return "location", True  # "Lockerbie, Scotland"
-    if len(run) == 1 and (prev.lower() in _LOC_PREPS or (prev == "the" and prev2 in _LOC_PREPS)):
-        return "location", True  # "in Arbil", "into the Midwest"
-    return kind, False
 
 
 def _surface(run: list[int], toks: list[Tok]) -> str:
@@ -376,7 +328,7 @@ def find_mentions(text: str) -> list[Mention]:
     found: list[Mention] = []
     for line_start, mode, toks in lines:
         if mode == "text":
-            toks = _dateline(text, line_start, toks, doc, found)
+            toks = dateline(text, line_start, toks, doc, found)
             before = len(found)
             defined = acronym_spans(toks)
             for run in _runs(toks, doc):
@@ -384,72 +336,19 @@ def find_mentions(text: str) -> list[Mention]:
                     _emit_run(run, toks, doc, found)
             for a, b in defined:  # the name an acronym spells is one name, "in Europe" and all
                 name = _surface(list(range(a, b)), toks)
-                found.append(Mention(name, "location" if _place(name) else "organization", toks[a].start, toks[b - 1].end))
+                found.append(Mention(name, "location" if is_place(name) else "organization", toks[a].start, toks[b - 1].end))
             found[before:] = sorted(found[before:], key=lambda m: m.start)
             for m in found[before:]:
                 doc.learn(m.name, m.kind, strong=not m.guessed, cued=m.cued)
     for line_start, mode, toks in lines:
         if mode == "text":
             continue
-        rest = _dateline(text, line_start, toks, doc, found)
+        rest = dateline(text, line_start, toks, doc, found)
         if len(rest) < len(toks):
             continue
         _caps_line(toks, doc, found)
     found.sort(key=lambda m: m.start)
-    return _relabel(_coordinate(text, found, doc), doc)
-
-
-_LIST_GLUE = frozenset({",", "and", "or", ", and", ", or"})
-
-
-def _coordinate(text: str, found: list[Mention], doc: DocEvidence) -> list[Mention]:
-    """Guessed names listed with vouched ones take their kind ("Mobil, Shell and Caltex" are all firms)."""
-    groups: list[list[int]] = [[0]] if found else []
-    for i in range(1, len(found)):
-        glue = " ".join(text[found[i - 1].end:found[i].start].split()).replace(" ,", ",")
-        if glue in _LIST_GLUE:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    out = list(found)
-    for g in groups:
-        vouched = Counter(k for i in g if (k := doc.kind_of(found[i].name, cued=True)))
-        if len(g) < 2 or not vouched or len(vouched) > 1:
-            continue
-        kind = vouched.most_common(1)[0][0]
-        for i in g:
-            m = found[i]
-            if m.guessed and not doc.kind_of(m.name, cued=True) and m.kind != kind:
-                out[i] = replace(m, kind=kind)
-                doc.learn(m.name, kind)
-    return out
-
-
-def _dateline(text: str, line_start: int, toks: list[Tok], doc: DocEvidence, out: list[Mention]) -> list[Tok]:
-    """Record a dateline's place (and its region after the comma); the tokens after it, or all if none."""
-    dl = _DATELINE.match(text, line_start, line_start + 120)
-    if not dl or not toks or toks[0].start != dl.start(1) or sum(c.isalpha() for c in dl.group(1)) < 3:
-        return toks
-    name = dl.group(1).strip()
-    if dl.group(3)[0] == "-" and not (gz.places_folded().get(name.casefold()) or doc.kind_of(name) == "location"):
-        return toks  # "PRESS DIGEST - Tunisia": a rubric, not a place
-    out.append(Mention(name, doc.kind_of(name) or "location", dl.start(1), dl.start(1) + len(name)))
-    if dl.group(2):
-        region = dl.group(2).rstrip(".") if dl.group(2).count(".") == 1 else dl.group(2)
-        out.append(Mention(region, "location", dl.start(2), dl.start(2) + len(region)))
-    end = dl.end(2) if dl.group(2) else dl.end(1)
-    return [t for t in toks if t.start >= end]
-
-
-def _relabel(found: list[Mention], doc: DocEvidence) -> list[Mention]:
-    """Give every spelling of a name the kind most of its mentions have."""
-    out: list[Mention] = []
-    for m in found:
-        kind = doc.kind_of(m.name) or m.kind
-        if len(m.name.split()) == 1 and m.name in doc.person_parts and not _place(m.name):
-            kind = "person"
-        out.append(m if kind == m.kind else replace(m, kind=kind))
-    return out
+    return relabel(coordinate(text, found, doc), doc)
 
 
 def recognise(text: str, language: str = "en") -> list[tuple[str, str]]:

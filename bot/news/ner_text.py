@@ -6,6 +6,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.news import gazetteer as gz
+from bot.news import lexicon as lx
+
 TOKEN = re.compile(
     r"(?:[A-Z]\.){2,}"  # U.S., U.N.
     r"|[^\W\d_][\w]*(?:(?:[-&]|['’](?![sS]\b))[\w]+)*"  # words, O'Neill, al-Assad, AT&T; "'s" stays apart
@@ -32,6 +35,30 @@ class Tok:
     sent_start: bool = False
 
 
+@dataclass(frozen=True)
+class Mention:
+    """One name found in the text, with where it is and the title words just before it."""
+
+    name: str
+    kind: str
+    start: int
+    end: int
+    title: str | None = None  # title words inside the capitalised run ("US President")
+    attributive: bool = False  # a place used as a modifier ("US officials") or inside a title
+    guessed: bool = False  # no list or cue vouched for the name or its kind
+    cued: bool = False  # a guess that the words around it support ("the town of X", "X shares")
+
+
+def is_place(name: str) -> bool:
+    """Whether a name is a listed place or a short form of one ("U.S.", "Britain")."""
+    return name in gz.places() or name in lx.PLACE_ACRONYMS or lx.CANONICAL.get(name, "") in gz.places()
+
+
+def known_org(name: str) -> bool:
+    """Whether a name is a listed organisation ("NATO", "World Bank")."""
+    return name in lx.KNOWN_ORGS or name in lx.KNOWN_ORG_PHRASES
+
+
 def is_cap(word: str) -> bool:
     """Whether a word is written like the start of a name."""
     if word[:3] in {"al-", "el-"}:  # "al-Assad", "el-Sheikh"
@@ -48,7 +75,7 @@ def is_acronym(word: str) -> bool:
 def line_mode(words: list[str]) -> str:
     """'caps' for ALL-CAPS lines, 'title' for Title Case headings, else 'text'."""
     if words[:2] == ["-", "-"]:
-        return "text"  # "-- Jim Ballantyne, London Newsroom +44 ...": a sign-off, names in running form
+        return "text"  # "-- Jane Roe, Paris Newsroom +33 ...": a sign-off, names in running form
     alpha = [w for w in words if w[:1].isalpha()]
     if len(alpha) < 2:
         return "text" if not alpha or not alpha[0].isupper() or len(alpha[0]) < 2 else "caps"
@@ -62,7 +89,7 @@ def line_mode(words: list[str]) -> str:
 
 
 def _address_part(toks: list[Tok], i: int) -> bool:
-    """Whether a token is glued to a dot or '@' inside "jeffrey.hodgson@...": an address, not a word in use."""
+    """Whether a token is glued to a dot or '@' inside "jane.roe@...": an address, not a word in use."""
     for k in (i - 1, i + 1):
         if (0 < k < len(toks) - 1 and toks[k].text in {".", "@"}
                 and toks[k - 1].end == toks[k].start and toks[k].end == toks[k + 1].start):
@@ -160,7 +187,7 @@ def _initials(word: str) -> str:
 
 
 def acronym_spans(toks: list[Tok]) -> list[tuple[int, int]]:
-    """Token spans that an acronym in brackets right after them spells ("Organisation for ... in Europe (OSCE)")."""
+    """Token spans that an acronym in brackets right after them spells ("Council for Trade and Industry in Ruritania (CTIR)")."""
     spans: list[tuple[int, int]] = []
     for i, t in enumerate(toks):
         if t.text != "(" or i + 2 >= len(toks) or toks[i + 2].text != ")" or not is_acronym(toks[i + 1].text):
