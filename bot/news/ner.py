@@ -74,6 +74,11 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     return _guess(words, prev, nxt, doc), True
 
 
+def _soft_person(words: list[str]) -> bool:
+    """Whether only a given name or a surname ending made a run a person (not a title or a known name)."""
+    return words[0] in gz.first_names() or words[-1].lower().endswith(_PERSON_ENDINGS)
+
+
 def _guess(words: list[str], prev: str, nxt: str, doc: DocEvidence) -> str:
     """A kind for a run no list or cue vouches for, from its shape and neighbours."""
     name = " ".join(words)
@@ -265,6 +270,8 @@ def _emit_plain(run: list[int], toks: list[Tok], doc: DocEvidence, out: list[Men
             return  # a whole quotation in capitals is a title or a slogan ("Silent Rivers", "Stand Firm")
         kind, cued = context_kind(kind, toks, run)
         cued = cued or (kind == "organization" and len(words) > 1 and gz.common_word(words[-1]))
+    elif kind == "person" and title is None and not doc.kind_of(" ".join(words), strong=True) and _soft_person(words):
+        kind = context_kind(kind, toks, run, nouns_only=True)[0]  # "Le Monde newspaper", "the town of Castelli"
     name = _surface(run, toks)
     after = toks[run[-1] + 2].text if run[-1] + 2 < len(toks) else ""
     modifier = nxt.isalpha() and nxt.islower() and nxt not in lx.ROLE_STOP and nxt not in _SPEECH and not _verb_like(nxt)

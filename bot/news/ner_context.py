@@ -16,8 +16,12 @@ DATELINE = re.compile(r"^\s*([A-Z][A-Z.'\- ]+?)\s*(?:,\s*([A-Z][A-Za-z.]+(?: [A-
 LOC_PREPS = frozenset("in at near from to outside across via into toward towards".split())
 
 
-def context_kind(kind: str, toks: list[Tok], run: list[int]) -> tuple[str, bool]:
-    """A guessed kind checked against the words around the name, and whether any of them vouched for it."""
+def context_kind(kind: str, toks: list[Tok], run: list[int], nouns_only: bool = False) -> tuple[str, bool]:
+    """A guessed kind checked against the words around the name, and whether any of them vouched for it.
+
+    With nouns_only, only the common nouns around a name count ("X newspaper", "the town of X"): enough to
+    overrule a kind that a given name or a surname ending suggested.
+    """
     def at(k: int) -> str:
         return toks[k].text if 0 <= k < len(toks) else ""
 
@@ -30,6 +34,8 @@ def context_kind(kind: str, toks: list[Tok], run: list[int]) -> tuple[str, bool]
         return "organization", True  # "Pravda newspaper", "Acme's shares", "20 percent of Acme", "Acme was up"
     if prev in lx.ORG_ROLE_NOUNS:
         return "organization", True  # "mineral water firm Aquafon", "telecoms operator Telvio"
+    if nouns_only:
+        return kind, False
     if prev in lx.PERSON_ROLE_NOUNS or (nxt == "," and nxt2.isdigit() and at(run[-1] + 3) in {",", "--"}):
         return "person", True  # "analyst Orla Brinkmann", "Chilean president Bachelet", "Jan Roe, 19,"
     if nxt == "," and is_place(at(run[-1] + 2)) and kind != "person":

@@ -284,3 +284,10 @@ def test_more_context_cues_ages_addresses_and_model_numbers() -> None:
     found = dict(recognise("The NATO spokesman Brigadier Tom Hale said rebels fled into the Vargan hills."))
     assert found["Tom Hale"] == "person"
     assert found["Vargan"] == "location"
+
+
+def test_common_nouns_overrule_a_given_name_or_surname_ending() -> None:
+    found = dict(recognise("Floods hit the town of Bonetti on Monday, the Martina newspaper reported."))
+    assert found["Bonetti"] == "location"
+    assert found["Martina"] == "organization"
+    assert dict(recognise("Martina Bonetti said the town would rebuild."))["Martina Bonetti"] == "person"
