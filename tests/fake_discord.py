@@ -97,6 +97,7 @@ class FakeDiscord:
         self.extra_port = 0
         self.extra_routes: Callable[[web.Application], None] | None = None
         self.sent_interactions: dict[str, float] = {}
+        self.identify: dict[str, Any] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def start(self, extra: Callable[[web.Application], None] | None = None) -> None:
@@ -250,6 +251,7 @@ class FakeDiscord:
                 if op == 1:
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif op == 2:
+                    self.identify = frame["d"]
                     self.identified.set()
                     ready = {"v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
                              "session_id": "fake-session", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",

@@ -142,6 +142,8 @@ def test_commands_synced_to_the_configured_guild(env: tuple[FakeDiscord, str]) -
     config = next(c for c in put[0].body if c["name"] == "config")
     assert int(config["default_member_permissions"]) == MANAGE_GUILD
     assert not fake.find("GET", r"^/gateway")
+    assert fake.identify["intents"] == 1  # Guilds only: no privileged intents
+    assert fake.identify["token"] == "fake-token"  # from DISCORD_TOKEN
 
 
 def test_burst_of_ten_all_acknowledged_in_time(env: tuple[FakeDiscord, str]) -> None:
