@@ -212,3 +212,8 @@ newspaper daily weekly agency publisher brokerage conglomerate chain network exc
 STAKE_NOUNS = _words("percent pct stake stakes shares share shareholders holders control ownership unit units subsidiary")
 # Bodies a country's abbreviation is part of the name of ("U.S. Treasury", "U.S. Army").
 GOVERNMENT_BODIES = _words("Treasury Treasuries Congress Senate Army Navy Marines Embassy Mint Customs")
+# Market jargon written with a capital that names an instrument, not a body ("Bunds extended losses").
+MARKET_WORDS = _words("""
+Bund Bunds Gilt Gilts Eurodollar Eurodollars Eurobond Eurobonds Euroyen T-bond T-bonds T-bill T-bills T-note
+T-notes Schatz Bobl Bobls OAT OATs BTP BTPs JGB JGBs Libor LIBOR Pibor PIBOR Euribor EURIBOR
+""")

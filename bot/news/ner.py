@@ -39,8 +39,10 @@ def _classify(words: list[str], prev: str, nxt: str, titled: bool, doc: DocEvide
     if known_org(name) or (len(words) > 2 and known_org(" ".join(words[-2:]))):
         return "organization", False  # "International Red Cross"
     last = words[-1]
-    if last in lx.EVENT_WORDS:
+    if last in lx.EVENT_WORDS or (len(words) == 1 and name in lx.MARKET_WORDS):
         return None
+    if name.isupper() and len(name) > 3 and gz.common_word(name.capitalize()):
+        return None  # "NOTE", "ISSUE": a label in capitals, not an acronym
     if (is_place(name) or (name.isupper() and len(name) > 3 and name.casefold() in gz.places_folded())) and not titled:
         return "location", False
     if prev == "," and name in lx.STATE_ABBREVS:

@@ -291,3 +291,9 @@ def test_common_nouns_overrule_a_given_name_or_surname_ending() -> None:
     assert found["Bonetti"] == "location"
     assert found["Martina"] == "organization"
     assert dict(recognise("Martina Bonetti said the town would rebuild."))["Martina Bonetti"] == "person"
+
+
+def test_market_jargon_and_capitalised_labels_are_not_names() -> None:
+    assert recognise("Bunds extended losses while Eurodollars and T-bills slipped.") == []
+    found = recognise("NOTE - Figures are unaudited, NATO said.\nISSUE: Water bonds")
+    assert found == [("NATO", "organization")]
