@@ -74,6 +74,23 @@ def external_entity_xhtml(path: str = "/etc/passwd") -> bytes:
     return _xhtml(subset, "External", "<p>&xxe;</p>")
 
 
+def network_entity_xhtml(url: str) -> bytes:
+    """An XHTML article with an external DTD and SYSTEM / parameter entities at `url` (an SSRF attempt)."""
+    subset = f'<!ENTITY net SYSTEM "{url}?entity"><!ENTITY % remote SYSTEM "{url}?parameter">%remote;'
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html SYSTEM "{url}?dtd" [{subset}]>\n'
+        f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Network</title></head>'
+        f"<body><article><h1>Network</h1><p>&net;</p>{_article_body_xhtml()}</article></body></html>"
+    ).encode()
+
+
+def network_entity_feed(link: str, url: str) -> bytes:
+    """A feed whose DTD and entities live at `url`: a parser that fetches them calls the attacker's server."""
+    subset = f'<!ENTITY net SYSTEM "{url}?entity"><!ENTITY % remote SYSTEM "{url}?parameter">%remote;'
+    feed = rss_feed([("Network &net;", link, "&net; harbour news")], subset=subset)
+    return feed.replace(b"<!DOCTYPE rss [", f'<!DOCTYPE rss SYSTEM "{url}?dtd" ['.encode(), 1)
+
+
 def external_entity_html(path: str = "/etc/passwd") -> bytes:
     """The same XXE attempt in a page served as text/html (no XML declaration)."""
     uri = Path(path).as_uri()

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from aiohttp import web
@@ -25,7 +25,7 @@ from bot.news.workers import Workers
 from bot.settings import DefaultsSettings, FetchSettings, Settings
 from tests import hostile_payloads as hp
 from tests.conftest import ServeApp
-from tests.hostile_server import make_hostile_app
+from tests.hostile_server import HITS, make_hostile_app
 
 FETCH_TIMEOUT = 1.0
 EXTRACT_TIMEOUT = 3.0
@@ -66,8 +66,13 @@ def _page_app() -> web.Application:
         body, content_type = pages[request.path]
         return web.Response(body=body, headers={"Content-Type": content_type})
 
+    async def network_entity(request: web.Request) -> web.Response:
+        body = hp.network_entity_xhtml(request.query["canary"])
+        return web.Response(body=body, headers={"Content-Type": request.query.get("type", "application/xhtml+xml")})
+
     for path in pages:
         app.router.add_get(path, page)
+    app.router.add_get("/network-entity", network_entity)
     return app
 
 
@@ -248,3 +253,18 @@ async def test_pdf_typed_as_pdf_and_non_text_types_are_refused_before_reading(
         assert isinstance(outcome, FetchError), outcome
         assert "not an article" in str(outcome)
     await assert_still_answers(service, base)
+
+
+@pytest.mark.parametrize("content_type", ["application/xhtml+xml", "text/html"])
+async def test_external_dtds_and_entities_are_never_fetched(site: tuple[str, BriefingService], serve_app: ServeApp,
+                                                            content_type: str) -> None:
+    """A parser that fetched a DTD or entity would be a second, unguarded HTTP client: the canary sees nothing."""
+    base, service = site
+    canary_app = make_hostile_app()
+    canary = await serve_app(canary_app) + "/canary"
+    outcome, _ = await timed_brief(service, f"{base}/network-entity?{urlencode({'canary': canary, 'type': content_type})}")
+    assert sum(canary_app[HITS].values()) == 0, canary_app[HITS]
+    if isinstance(outcome, Briefing):
+        assert_sensible(outcome)
+    else:
+        assert_readable(outcome)

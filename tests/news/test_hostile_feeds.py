@@ -59,6 +59,7 @@ HOSTILE = {
     "many": "/many.xml",
     "empty": "/empty.xml",
     "badutf8": "/badutf8.xml",
+    "network": "/network.xml",
 }
 # feed id -> path on the fetch layer's hostile server
 NETWORK = {"bomb": "/gzip-bomb", "drip": "/slow-drip", "endless": "/endless", "pdf": "/pdf"}
@@ -84,6 +85,7 @@ async def feeds_server() -> AsyncIterator[FeedServer]:
     srv.raw["/quadratic.xml"] = hp.quadratic_feed(f"{srv.base}/gone/quadratic")
     srv.raw["/xxe.xml"] = hp.external_entity_feed(f"{srv.base}/gone/xxe")
     srv.raw["/many.xml"] = hp.many_items_feed(srv.base)
+    srv.raw["/network.xml"] = hp.network_entity_feed(f"{srv.base}/gone/network", f"{srv.base}/canary")
     srv.raw["/empty.xml"] = b""
     srv.raw["/badutf8.xml"] = hp.rss_feed([("Caf\xe9 opens on the harbour front", f"{srv.base}/gone/badutf8",
                                              "A new caf\xe9 opened.")]).replace(b"\xc3\xa9", b"\xe9\xff")
@@ -150,7 +152,7 @@ def _readable(message: str | None) -> None:
     assert "Traceback" not in message and "internal error" not in message, message
 
 
-async def test_hostile_feeds_do_not_stop_the_digest(digest: Run) -> None:
+async def test_hostile_feeds_do_not_stop_the_digest(digest: Run, feeds_server: FeedServer) -> None:
     report, _ = await digest.run()
     outcomes = report.feeds
 
@@ -169,6 +171,10 @@ async def test_hostile_feeds_do_not_stop_the_digest(digest: Run) -> None:
     assert "lollollol" not in everything and "x" * 1000 not in everything
     assert PASSWD_LINE not in everything and "root:x:0" not in everything
 
+    # No parser fetched the feed's DTD or entities (a second, unguarded HTTP client would have).
+    assert feeds_server.hits.get("/canary", 0) == 0
+    assert outcomes["network"].status in ("fetched", "error"), outcomes["network"]
+
     # 10,000 items are cut before parsing; the feed still counts as read.
     assert outcomes["many"].status == "fetched" and outcomes["many"].new_items == 500
 
@@ -185,7 +191,7 @@ async def test_hostile_feeds_do_not_stop_the_digest(digest: Run) -> None:
     assert outcomes["badutf8"].status == "fetched" and outcomes["badutf8"].new_items == 1
 
     # Items whose page is gone were briefed from the feed's own text or failed with a reason.
-    assert len(report.errors) + len(digest.delivery.stories) >= 1 + 3 + 3 + 1  # good, three entity feeds, many, utf8
+    assert len(report.errors) + len(digest.delivery.stories) >= 1 + 4 + 3 + 1  # good, entity feeds, many, utf8
     for error in report.errors:
         _readable(error)
 
