@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Main-text extraction quality and speed on the scrapinghub article-extraction benchmark.
 
-Usage:  .venv/bin/python bench/bench_extraction.py [--split dev|heldout|both] [--data DIR]
+Usage:  .venv/bin/python bench/bench_extraction.py [--split dev|heldout|both] [--folds] [--data DIR]
 
 Reads ../shared/eval-data/extraction (html/*.html.gz + ground-truth.json) when present. The metric is
 the benchmark's own: 4-token shingles (tokens = \\w+ runs), per-page tp/fp/fn normalised to sum 1,
 precision and recall averaged over pages, F1 = harmonic mean of those two averages. Dev split: pages
-whose sha1(page id) hex ends in 0-4 (tune only there); the rest is held out.
+whose sha1(page id) hex ends in 0-4 (tune only there); the rest is held out. --folds also prints the dev split's
+two folds (sha1 hex ending in 0-1 and in 2-4): a change to the extractor is kept only when it helps on both.
 
-"newsbrief" is Article.text from extract_article (body paragraphs only: by design it leaves out the headline,
-the standfirst and section subheads, which the benchmark's articleBody sometimes includes). "trafilatura" is
+"newsbrief" is Article.text from extract_article (body paragraphs and section subheads: by design it leaves out
+the headline and the standfirst, which the benchmark's articleBody sometimes includes). "trafilatura" is
 trafilatura.extract(html, include_comments=False), as the benchmark's own runner calls it. Times are measured
 page by page, interleaved, so machine load affects both alike.
 """
@@ -81,6 +82,11 @@ def is_dev(page_id: str) -> bool:
     return hashlib.sha1(page_id.encode("utf-8")).hexdigest()[-1] in "01234"
 
 
+def dev_fold(page_id: str) -> str:
+    """Which half of the dev split a page is in, for checking that a change generalises: 'A' (0-1) or 'B' (2-4)."""
+    return "A" if hashlib.sha1(page_id.encode("utf-8")).hexdigest()[-1] in "01" else "B"
+
+
 def ours(html: str, url: str | None) -> str:
     """Our extraction's main text."""
     try:
@@ -114,6 +120,7 @@ def main() -> int:
     """Print F1/precision/recall and ms/page for our extractor and plain trafilatura, per split."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
+    parser.add_argument("--folds", action="store_true", help="also print the dev split's two folds")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     truth_path = args.data / "ground-truth.json"
@@ -135,6 +142,11 @@ def main() -> int:
         for name, (rows, ms) in results.items():
             f1, p, r = scores(rows)
             print(f"  {name:<12} F1={f1:.4f}  precision={p:.4f}  recall={r:.4f}  {ms:6.1f} ms/page")
+            if args.folds and split == "dev":
+                for fold in ("A", "B"):
+                    part = [row for row, page in zip(rows, pages, strict=True) if dev_fold(page[0]) == fold]
+                    f1, p, r = scores(part)
+                    print(f"    fold {fold} ({len(part)} pages)  F1={f1:.4f}  precision={p:.4f}  recall={r:.4f}")
         ratio = results["newsbrief"][1] / max(1e-9, results["trafilatura"][1])
         print(f"  time ratio newsbrief / trafilatura.extract: {ratio:.2f}x")
     return 0

@@ -14,14 +14,14 @@ from trafilatura.utils import load_html
 from bot.errors import ExtractError
 from bot.models import Article, Link
 from bot.news.extract_meta import absolute, page_meta, web_base
-from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, is_sentence, normalise, word_count
+from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, normalise, word_count
 
 log = logging.getLogger(__name__)
 
-# Tables in news pages are mostly data grids and sidebars; comments are not the article.
+# Data tables (results, statistics) are part of an article's text; comments are not the article.
 _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,
-    "include_tables": False,
+    "include_tables": True,
     "include_images": False,
     "include_links": False,
     "with_metadata": False,
@@ -60,6 +60,7 @@ _TEXT_XPATH = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor
 _LINK_TEXT_XPATH = etree.XPath("//body//a//text()")
 _WORDS_RE = re.compile(r"\w+")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
+_LAYOUT_BLOCKS = ("p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "article", "section", "blockquote")
 
 
 def _marks(node: Any) -> str:
@@ -183,12 +184,32 @@ def _is_article_text(paragraphs: list[str], tree: Any) -> bool:
     return link_words < 0.5 * page_words
 
 
-def _subheads(doc: Any) -> set[str]:
-    """The normalised text of every heading trafilatura kept in the main text."""
-    body = getattr(doc, "body", None)
-    if body is None:
-        return set()
-    return {normalise("".join(h.itertext())) for h in body.iter("head")}
+def _unwrap_layout_tables(tree: Any) -> None:
+    """Turn tables that lay out a page (cells holding paragraphs, lists or tables) into plain blocks.
+
+    Only data tables should reach trafilatura as tables: it flattens a table into one row of cells, and a
+    whole page laid out in a table would come out as one run-on line with its sidebars glued in.
+    """
+    for table in list(tree.iter("table")):
+        if next(table.iterdescendants(*_LAYOUT_BLOCKS), None) is None:
+            continue
+        # Only this table's own rows and cells: nested tables are judged on their own (and in linear time).
+        table.tag = "div"
+        for part in table:
+            rows = list(part) if part.tag in ("tbody", "thead", "tfoot") else [part]
+            if part.tag in ("tbody", "thead", "tfoot"):
+                part.tag = "div"
+            for row in rows:
+                if row.tag == "tr":
+                    row.tag = "div"
+                    for cell in row:
+                        if cell.tag in ("td", "th"):
+                            cell.tag = "div"
+
+
+def _table_row(line: str) -> str:
+    """'| a | b |' (trafilatura's table row) -> 'a | b'; any other line unchanged."""
+    return line.strip("| ") if line.startswith("|") and line.endswith("|") else line
 
 
 def _trafilatura(tree: Any, url: str | None, *, fast: bool) -> Any:
@@ -213,6 +234,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         meta = page_meta(tree, url)
         layout = _classify(tree)
         related = _related(tree, layout, web_base(url, meta.canonical))
+        _unwrap_layout_tables(tree)
     except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
         log.debug("metadata failed on %s: %r", url, err)
         raise ExtractError(NO_TEXT) from err
@@ -224,12 +246,10 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         full = _trafilatura(tree, url, fast=False)
         full_text = (getattr(full, "text", None) or "") if full is not None else ""
         if full_text:
-            doc, text = full, full_text
+            text = full_text
     lines = [clean_inline(line) for line in text.splitlines()]
-    lines = [line[2:] if line.startswith("- ") else line for line in lines if line]
-    # Section subheads are not body sentences: a summariser would read them as run-on sentences.
-    heads = _subheads(doc)
-    lines = [line for line in lines if normalise(line) not in heads or is_sentence(line)]
+    # Section subheads stay: they are part of the article's text, and the summariser never picks them.
+    lines = [_table_row(line[2:] if line.startswith("- ") else line) for line in lines if line]
     # A standfirst the page sets apart from the body is the description, not the first paragraph.
     head_norm = normalise(meta.headline or "")
     description = meta.description

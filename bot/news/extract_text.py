@@ -84,16 +84,10 @@ def is_sentence(line: str) -> bool:
     return line.rstrip().endswith(_TERMINAL) or word_count(line) > 25
 
 
-def _is_keyword_list(line: str) -> bool:
-    """'tag one, tag two, tag three, ...': a keyword line, not prose."""
-    items = [i for i in line.split(",") if i.strip()]
-    return len(items) >= 5 and ":" not in line and not is_sentence(line) and all(word_count(i) <= 5 for i in items)
-
-
 def is_boilerplate(line: str) -> bool:
-    """Whether a whole line is page furniture (credit, share prompt, legal notice, bare link, keyword list)."""
+    """Whether a whole line is page furniture (credit, share prompt, legal notice, bare link)."""
     line = line.strip()
-    return bool(_BOILERPLATE_RE.match(line) or _LABELLED_URL_RE.match(line)) or _is_keyword_list(line)
+    return bool(_BOILERPLATE_RE.match(line) or _LABELLED_URL_RE.match(line))
 
 
 def related_title(line: str) -> tuple[str, str] | None:

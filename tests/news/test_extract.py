@@ -161,14 +161,17 @@ def test_html_headline_and_metadata(seed_html: Article) -> None:
     assert seed_html.description == STANDFIRST
 
 
-def test_html_paragraphs_are_only_the_body(seed_html: Article) -> None:
-    assert len(seed_html.paragraphs) == len(BODY_STARTS)
-    for para, start in zip(seed_html.paragraphs, BODY_STARTS, strict=True):
+def test_html_paragraphs_are_the_body_and_its_subheads(seed_html: Article) -> None:
+    # Section subheads are article text (the summariser never picks them); the headline and standfirst are not.
+    expected = (BODY_STARTS[0], "China Refused to Condemn Russian Aggression of Ukraine", *BODY_STARTS[1:3],
+                "Humanitarian Aid to Ukraine", *BODY_STARTS[3:])
+    assert len(seed_html.paragraphs) == len(expected)
+    for para, start in zip(seed_html.paragraphs, expected, strict=True):
         assert para.startswith(start)
     text = seed_html.text
     for furniture in ("cookies", "Log in", "Spring sale", "Share on", "comments", "Beijing has already made",
                       "Daily Ledger Media", "Most read", "morning briefing", "Related stories", "Read also",
-                      "Humanitarian Aid to Ukraine", "Source: Web", "Tags"):
+                      "Source: Web", "Tags", HEADLINE, STANDFIRST):
         assert furniture not in text
 
 
@@ -188,10 +191,11 @@ def test_german_example_page() -> None:
     assert article.author == "Jana Becker, Tobias Krüger"
     assert article.published == datetime(2024, 4, 12, 6, 45, tzinfo=timezone(timedelta(hours=2)))
     assert article.site == "Rheinkurier"
-    assert len(article.paragraphs) == 6
+    assert len(article.paragraphs) == 7
     assert article.paragraphs[0].startswith("Der Streik im Bahnverkehr ist beendet.")
+    assert article.paragraphs[2] == "Fernverkehr rollt ab Samstag wieder an"  # a section subhead is article text
     for furniture in ("Cookies", "Anzeige", "Mietwagen", "Kommentare", "Endlich!", "Mehr zum Thema", "Impressum",
-                      "Fernverkehr rollt ab Samstag wieder an", "Nach 19 Stunden Verhandlung"):
+                      "Nach 19 Stunden Verhandlung"):
         assert furniture not in article.text
 
 
