@@ -57,7 +57,7 @@ Secretary Secretary-General Chancellor Premier Governor Gov Senator Sen Rep Repr
 Congresswoman Mayor General Gen Lt Col Colonel Major Maj Capt Captain Sgt Sergeant Admiral Adm Commander Marshal
 Lieutenant Brigadier Corporal
 Judge Justice Ambassador Envoy King Queen Prince Princess Emperor Empress Pope Cardinal Archbishop Bishop Father
-Sheikh Ayatollah Chairman Chairwoman Chairperson Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor
+Sheikh Ayatollah Chairman Chairwoman Chairperson Chair Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor
 Commissioner Counsellor Counselor Coach Leader Deputy Treasurer Attorney Inspector Superintendent Officer Executive
 CEO Speaker Sheriff Trooper Detective Constable Magistrate Rabbi Imam Chief-Executive Crown Foreign Finance Defence Defense Interior Economy Trade Health Justice Education
 Labour Labor Energy Agriculture Transport Home State Acting Former Ex Senior Junior Deputy Assistant Associate
@@ -68,7 +68,7 @@ Mr Mrs Ms Miss Dr Sir Dame Lord Lady Rev Prof Professor President Presidents Min
 Chancellor Premier Governor Gov Senator Sen Rep Representative Congressman Congresswoman Mayor General Gen Lt Col
 Colonel Major Maj Capt Captain Sgt Sergeant Admiral Adm Commander Marshal Judge Justice Ambassador Envoy King Queen
 Prince Princess Emperor Empress Pope Cardinal Archbishop Bishop Father Sheikh Ayatollah Chairman Chairwoman
-Chairperson Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor Commissioner Counsellor Counselor
+Chairperson Chair Chief Director Spokesman Spokeswoman Spokesperson Adviser Advisor Commissioner Counsellor Counselor
 Coach Leader Treasurer Attorney Inspector Superintendent Officer Executive CEO Speaker Sheriff Trooper Detective
 Constable Magistrate Rabbi Imam
 """)
@@ -193,7 +193,7 @@ county valley river island islands coast border square street avenue palace camp
 ORG_NOUNS = _words("""
 newspaper newspapers daily weekly magazine agency radio television tv shares stock stocks stake shareholders
 subsidiary subsidiaries unit units spokesman spokeswoman spokesperson chairman executives management board workers
-employees officials ceo cfo shareholders executive news guerrillas rebels militants militia fighters
+employees officials ceo cfo shareholders executive news guerrillas rebels militants militia fighters chief boss
 """)
 # Lower-case role nouns that make the name right after them a person ("analyst Orla Brinkmann").
 PERSON_ROLE_NOUNS = _words("""

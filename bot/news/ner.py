@@ -151,6 +151,8 @@ def _skip(t: Tok, toks: list[Tok], i: int, doc: DocEvidence) -> bool:
         return False
     if i + 1 < len(toks) and is_place(f"{w} {toks[i + 1].text}"):
         return False  # "New York", "South Africa" at the start of a sentence
+    if i + 2 < len(toks) and toks[i + 1].text == "." and is_place(f"{w}. {toks[i + 2].text}"):
+        return False  # "N. Korea"
     if w in lx.NON_NAMES and w not in lx.TITLES:
         return True
     if w.lower() in doc.lower_seen and w not in doc.cap_seen and not is_place(w) and w not in lx.TITLES:

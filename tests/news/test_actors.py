@@ -297,3 +297,9 @@ def test_market_jargon_and_capitalised_labels_are_not_names() -> None:
     assert recognise("Bunds extended losses while Eurodollars and T-bills slipped.") == []
     found = recognise("NOTE - Figures are unaudited, NATO said.\nISSUE: Water bonds")
     assert found == [("NATO", "organization")]
+
+
+def test_initialled_place_at_a_sentence_start_chair_title_and_org_chief() -> None:
+    assert recognise("N. Korea fired a missile, S. Korea said.") == [("N. Korea", "location"), ("S. Korea", "location")]
+    found = dict(recognise("Chair Jerome Powell spoke after Zentrox chief Ann Lee left."))
+    assert found == {"Jerome Powell": "person", "Zentrox": "organization", "Ann Lee": "person"}
