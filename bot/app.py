@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -64,7 +63,7 @@ async def make_digests(settings: Settings, service: BriefingService, session: An
 async def warm_workers(workers: Workers) -> None:
     """Start every worker process now: spawning them on the first /brief stalled the loop for seconds
     (measured 2.5-3.2 s for the first burst of ten), past Discord's 3 s acknowledgement window."""
-    await asyncio.gather(*(workers.run(os.getpid) for _ in range(workers.size)))
+    await workers.start()
 
 
 async def _until_signal(main: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]]) -> int:

@@ -7,6 +7,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +32,10 @@ def _init_worker() -> None:
     import bot.news.briefing  # noqa: F401
 
 
+def _worker_pid(_: int) -> int:
+    return os.getpid()
+
+
 class Workers:
     """A small pool for extraction and summarising; `mode="thread"` trades the hard deadline for no forks."""
 
@@ -38,19 +43,34 @@ class Workers:
         self.size = size or max(1, min(2, os.cpu_count() or 1))
         self.mode = mode
         self._pool: cf.Executor | None = None
+        self._create_lock = threading.Lock()
+        self._rewarm: asyncio.Future[cf.Executor] | None = None
 
-    def _ensure(self) -> cf.Executor:
-        if self._pool is None:
-            if self.mode == "process":
-                ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-                if os.name == "posix":
-                    # The fork server imports the pipeline once; each worker forks from it warm.
-                    pin_blas_threads()
-                    ctx.set_forkserver_preload(["bot.news.briefing"])
-                self._pool = cf.ProcessPoolExecutor(self.size, mp_context=ctx, initializer=_init_worker)
-            else:
-                self._pool = cf.ThreadPoolExecutor(self.size, thread_name_prefix="newsbrief-cpu")
-        return self._pool
+    def _create_warm_pool(self) -> cf.Executor:
+        """Make the pool and start every worker; blocking, so it runs in a thread."""
+        if self.mode != "process":
+            return cf.ThreadPoolExecutor(self.size, thread_name_prefix="newsbrief-cpu")
+        ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        if os.name == "posix":
+            # The fork server imports the pipeline once; each worker forks from it warm.
+            pin_blas_threads()
+            ctx.set_forkserver_preload(["bot.news.briefing"])
+        pool = cf.ProcessPoolExecutor(self.size, mp_context=ctx, initializer=_init_worker)
+        list(pool.map(_worker_pid, range(self.size)))
+        return pool
+
+    def _get_or_create(self) -> cf.Executor:
+        # A thread lock, not an asyncio one: the pool outlives any one event loop (tests, CLI runs).
+        with self._create_lock:
+            if self._pool is None:
+                self._pool = self._create_warm_pool()
+            return self._pool
+
+    async def start(self) -> cf.Executor:
+        """Have a started pool, made off the event loop: spawning workers on it stalled the loop for seconds."""
+        if self._pool is not None:
+            return self._pool
+        return await asyncio.to_thread(self._get_or_create)
 
     def _kill(self) -> None:
         """Stop every worker process: the only way to end a runaway extraction."""
@@ -66,18 +86,21 @@ class Workers:
         """Run fn(*args) in a worker; past `timeout` seconds the work is stopped and ExtractError raised."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            pool = self._ensure()
+            pool = self._pool or await self.start()
             future = loop.run_in_executor(pool, fn, *args)
             try:
                 return await asyncio.wait_for(future, timeout)
             except TimeoutError:
-                if self.mode == "process":
+                if self.mode == "process" and self._pool is pool:
                     log.warning("worker passed its %.0f s deadline; restarting the pool", timeout)
                     self._kill()
+                    # Re-warm now, off the loop, so the next briefing does not wait for fresh workers.
+                    self._rewarm = asyncio.ensure_future(self.start())
                 raise ExtractError(f"the page took longer than {timeout:.0f} s to read") from None
             except cf.BrokenExecutor:
                 # Another task's deadline killed the pool under us: run once more on a fresh pool.
-                self._pool = None
+                if self._pool is pool:
+                    self._pool = None
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
