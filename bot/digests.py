@@ -134,6 +134,17 @@ class DigestService:
         async with self._cpu:
             return await workers.run(fn, *args, timeout=self.settings.fetch.extract_timeout)
 
+    async def _group(self, candidates: list[Candidate], now: datetime) -> list[list[int]]:
+        if not candidates:
+            return []
+        slim = [light(c) for c in candidates]
+        try:
+            result: list[list[int]] = await self._runner(group_and_rank, slim, now)
+        except Exception:  # a broken or timed-out worker pool must not lose the run: group in a thread
+            log.exception("grouping in a worker failed; grouping in a thread instead")
+            result = await asyncio.to_thread(group_and_rank, slim, now)
+        return result
+
     async def _collect(self, digest: DigestSettings, outcomes: dict[str, FeedOutcome], dry_run: bool,
                        report: DigestReport) -> list[Candidate]:
         now = report.generated
@@ -187,6 +198,9 @@ class DigestService:
                     return await self.briefer.brief_url(cand.item.link, options, language_hint=hint)
             except BriefingError as err:
                 page_error = f"article page failed: {err}"
+            except Exception as err:  # e.g. a worker pool broken by another task's deadline
+                log.exception("briefing %s failed unexpectedly", cand.item.link)
+                page_error = f"article page failed: internal error ({type(err).__name__})"
         text = cand.item.content or cand.item.summary or ""
         if not dry_run and page_error:
             await self.store.record_item_error(cand.item.feed_id, cand.key, page_error)
@@ -196,8 +210,9 @@ class DigestService:
         try:
             briefing: Briefing = await self.briefer.brief_text(fallback, url=cand.item.link, is_html=True,
                                                                options=options, language_hint=hint)
-        except BriefingError as err:
-            raise BriefingError(f"{page_error + '; ' if page_error else ''}feed text failed: {err}") from err
+        except Exception as err:
+            detail = str(err) if isinstance(err, BriefingError) else f"internal error ({type(err).__name__})"
+            raise BriefingError(f"{page_error + '; ' if page_error else ''}feed text failed: {detail}") from err
         return briefing
 
     async def _brief_group(self, members: list[Candidate], digest: DigestSettings, dry_run: bool,
@@ -218,8 +233,7 @@ class DigestService:
                               feeds={f: outcomes[f] for f in digest.feeds if f in outcomes})
         candidates = await self._collect(digest, outcomes, dry_run, report)
         # Only slim copies travel to the worker: pickling whole items would itself stall the loop.
-        order: list[list[int]] = (await self._runner(group_and_rank, [light(c) for c in candidates], now)
-                                  if candidates else [])
+        order = await self._group(candidates, now)
         ranked = [[candidates[i] for i in g] for g in order]
         chosen, dropped = ranked[:digest.max_stories], ranked[digest.max_stories:]
         await self._skip(digest, [(c.item.feed_id, c.key) for g in dropped for c in g],

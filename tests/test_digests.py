@@ -251,3 +251,19 @@ async def test_huge_and_hostile_feeds_are_bounded(server: FeedServer, tmp_path: 
     # The ten near-identical headlines are one story; the bomb's item has an unreachable link and no text.
     assert len(report.stories) == 1 and len(report.stories[0].items) == 10
     assert any("bomb.example" in error for error in report.errors)
+
+
+async def test_unexpected_briefer_failure_falls_back_and_run_survives(server: FeedServer, tmp_path: Path) -> None:
+    async with Harness(server, str(tmp_path / "db.sqlite")) as service:
+        await service.run("morning", RecordingDelivery())
+        server.publish("/b.xml", "atom", OTHER)
+
+        async def broken(*args: object, **kw: object) -> None:
+            raise RuntimeError("pool broke")
+
+        service.briefer.brief_url = broken  # type: ignore[method-assign]
+        chat = RecordingDelivery()
+        report = await service.run("morning", chat)
+        answer = await service.why(server.base + "/b/comet")
+    assert [s.briefing.headline for s in chat.stories] == [OTHER[0].title] and report.posted == 1
+    assert "internal error (RuntimeError)" in answer
