@@ -107,7 +107,9 @@ def is_boilerplate(sentence: str) -> bool:
     furniture = ("©" in lower or not _FURNITURE_WORDS.isdisjoint(_WORD_RE.findall(lower))) and bool(
         _FURNITURE.search(lower)
     )
-    return furniture or bool(_BYLINE.search(sentence)) or is_heading(sentence)
+    # Extraction writes data-table rows as "a | b | c": figures for a table, never a summary sentence.
+    table_row = sentence.count(" | ") >= 2
+    return furniture or table_row or bool(_BYLINE.search(sentence)) or is_heading(sentence)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

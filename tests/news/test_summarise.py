@@ -80,6 +80,8 @@ def test_boilerplate_detector() -> None:
         assert is_boilerplate(sentence), sentence
     assert is_boilerplate("Humanitarian Aid to Ukraine")  # a subheading
     assert is_boilerplate("Scroll down for video")
+    assert is_boilerplate("DL | Larry Ogunjobi | 63 | 85% | 1 tackle (1 combined).")  # a data-table row
+    assert not is_boilerplate("The vote was 5 | 4 in favour, the clerk said.")
     for sentence in (
         "By the end of the year the plan will be finished.",
         "The mayor said she would follow the advice of the board.",
