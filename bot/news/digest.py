@@ -163,18 +163,25 @@ def rank(groups: Sequence[Sequence[Candidate]], now: datetime) -> list[list[Cand
     return [list(g) for g in sorted(groups, key=lambda g: score(g, now), reverse=True)]
 
 
-def light(candidate: Candidate) -> Candidate:
-    """A copy holding only what grouping and ranking read: cheap to send to a worker process."""
-    item = candidate.item
-    slim = FeedItem(feed_id=item.feed_id, title=item.title, link=item.link, summary=_lead(candidate),
-                    published=item.published)
-    return Candidate(key=candidate.key, item=slim, feed_name=candidate.feed_name, priority=candidate.priority,
-                     seen=candidate.seen)
+Row = tuple[str, str, int, float | None]  # signature text, outlet, priority, POSIX time
 
 
-def group_and_rank(candidates: Sequence[Candidate], now: datetime,
-                   threshold: float = SAME_STORY_THRESHOLD) -> list[list[int]]:
-    """Group then rank, in one worker call; returns positions in `candidates`, best story first."""
-    groups = _group_indices([signature(c) for c in candidates], threshold)
-    order = sorted(range(len(groups)), key=lambda g: score([candidates[i] for i in groups[g]], now), reverse=True)
-    return [groups[g] for g in order]
+def to_row(candidate: Candidate) -> Row:
+    """What grouping and ranking read, as plain values: cheap to send to a worker process."""
+    when = candidate.when
+    return (f"{candidate.item.title} {_lead(candidate)}", _outlet(candidate), candidate.priority,
+            when.timestamp() if when else None)
+
+
+def _score_rows(rows: Sequence[Row], now: float) -> float:
+    outlets = len({r[1] for r in rows})
+    times = [r[3] for r in rows if r[3] is not None]
+    age_h = max(0.0, (now - max(times)) / 3600) if times else 24.0
+    return outlets * 2.0 + math.exp(-age_h * math.log(2) / 12) + 0.5 * max(r[2] for r in rows)
+
+
+def group_and_rank(rows: Sequence[Row], now: datetime, threshold: float = SAME_STORY_THRESHOLD) -> list[list[int]]:
+    """Group then rank, in one worker call; returns positions in `rows`, best story first (same order as rank())."""
+    groups = _group_indices([tokens(r[0]) for r in rows], threshold)
+    stamp = now.timestamp()
+    return sorted(groups, key=lambda g: _score_rows([rows[i] for i in g], stamp), reverse=True)

@@ -13,11 +13,13 @@ from bot.news.digest import (
     Candidate,
     build_story,
     group,
+    group_and_rank,
     lead_order,
     rank,
     signature,
     similarity,
     story_key,
+    to_row,
 )
 
 FIXTURE = Path(__file__).parent.parent / "fixtures/feeds/stories.json"
@@ -92,6 +94,13 @@ def test_build_story_merges_other_outlets_into_related_and_sources() -> None:
     assert story.briefing.related[0].title == "B: Other outlet headline"
     assert [s.site for s in story.sources] == ["A", "B"] and story.sources[1].url == "http://b.example/2"
     assert story.items[0] is lead.item and story.key == story_key([lead, other])
+
+
+def test_group_and_rank_on_rows_matches_group_then_rank() -> None:
+    data = json.loads(FIXTURE.read_text())["items"]
+    cands = [cand(i, x["title"], x["lead"], feed=f"o{i % 5}", hours_ago=i) for i, x in enumerate(data)]
+    by_rows = [[cands[i] for i in g] for g in group_and_rank([to_row(c) for c in cands], NOW)]
+    assert by_rows == rank(group(cands), NOW)
 
 
 def test_lead_order_uses_richest_text_when_priorities_tie() -> None:
