@@ -66,7 +66,7 @@ def _validate(args: argparse.Namespace) -> str | None:
 
 def _read_local(source: str) -> tuple[str, bool]:
     """Read a file or stdin; returns (text, is_html)."""
-    from bot.news.fetch import decode_body
+    from bot.news.content import decode_body
 
     if source == "-":
         data = sys.stdin.buffer.read()

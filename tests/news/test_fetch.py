@@ -15,7 +15,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.errors import BlockedURLError, FetchError
-from bot.news.fetch import FetchResult, decode_body, decode_with_charset, fetch, make_session
+from bot.news.content import decode_body, decode_with_charset
+from bot.news.fetch import FetchResult, fetch, make_session
 from bot.settings import FetchSettings
 from tests.hostile_server import (
     ETAG,
