@@ -35,199 +35,32 @@ import errno
 import ipaddress
 import re
 import socket
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, unquote_to_bytes
-
-import idna
+from urllib.parse import quote
 
 from bot.errors import BlockedURLError
+from bot.news.addresses import (
+    METADATA_NAMES,
+    InvalidHost,
+    IPAddress,
+    address_problem,
+    canonical_host,
+)
 from bot.settings import FetchSettings
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SCHEMES = {"http": 80, "https": 443}
 STANDARD_PORTS = (80, 443, 8080, 8443)
 
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
-)
-METADATA_NAMES = frozenset({"metadata.google.internal", "metadata.goog"})
-
-PRIVATE_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 # A link typed without a scheme: "example.com/x", "www.example.com", "localhost:8080/x".
 _BARE_HOST_RE = re.compile(r"^[^\s/?#@:\\]+(?::\d*)?(?:[/?#\\]|$)")
-_LABEL_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 # Printable ASCII except space: left as is in path, query and fragment; everything else is %-encoded.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
-_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-
-# Opened by allow_private_networks.
-_OPENED_BY_PRIVATE = frozenset({"a private address", "a loopback address", "a link-local address"})
-
-
-class _Invalid(Exception):
-    """Internal: the host or port cannot be parsed."""
-
-
-# --------------------------------------------------------------------------------------------- addresses
-
-
-def address_problem(ip: IPAddress, *, allow_private: bool = False) -> str | None:
-    """Why `ip` may not be contacted ("a loopback address", ...), or None when it is a public address."""
-    reason = _address_reason(ip)
-    if reason is not None and allow_private and reason in _OPENED_BY_PRIVATE:
-        return None
-    return reason
-
-
-def _address_reason(ip: IPAddress) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
-        ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
-    if ip in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return "an IPv4-mapped IPv6 address"
-        embedded = ip.sixtofour
-        if embedded is None and ip.teredo is not None:
-            embedded = ip.teredo[1]
-        if embedded is None and ip in NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            inner = _address_reason(embedded)
-            if inner is not None:
-                return f"an IPv6 address that embeds {inner}"
-            return None
-    if ip.is_unspecified:
-        return "the unspecified address"
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if any(ip in net for net in PRIVATE_NETWORKS):
-        return "a private address"
-    if ip.is_reserved or not ip.is_global or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
-        return "a reserved address"
-    return None
-
-
-# ------------------------------------------------------------------------------------------------- hosts
-
-
-def _ipv4_number(part: str) -> int | None:
-    """One part of a WHATWG IPv4 address: decimal, 0x-hex or 0-octal; None if it is not a number."""
-    if part == "":
-        return None
-    digits, radix, allowed = part, 10, "0123456789"
-    if part[:2] in ("0x", "0X"):
-        digits, radix, allowed = part[2:], 16, "0123456789abcdefABCDEF"
-    elif len(part) > 1 and part[0] == "0":
-        digits, radix, allowed = part[1:], 8, "01234567"
-    if digits == "":
-        return 0
-    if any(c not in allowed for c in digits):
-        return None
-    return int(digits, radix)
-
-
-def _ends_in_number(labels: list[str]) -> bool:
-    last = labels[-1]
-    return last != "" and ((last.isascii() and last.isdigit()) or _ipv4_number(last) is not None)
-
-
-def _parse_ipv4(labels: list[str]) -> ipaddress.IPv4Address:
-    if len(labels) > 4:
-        raise _Invalid
-    numbers = [_ipv4_number(p) for p in labels]
-    if any(n is None for n in numbers):
-        raise _Invalid
-    nums = [n for n in numbers if n is not None]
-    if any(n > 255 for n in nums[:-1]) or nums[-1] >= 256 ** (5 - len(nums)):
-        raise _Invalid
-    value = nums[-1]
-    for i, n in enumerate(nums[:-1]):
-        value += n * 256 ** (3 - i)
-    return ipaddress.IPv4Address(value)
-
-
-def canonical_host(raw: str) -> tuple[str, IPAddress | None]:
-    """Browser-style host parsing: returns (host for the URL, its IP address if it is a literal).
-
-    IPv6 comes back in brackets ("[::1]"), IPv4 as a dotted quad, names in lower-case punycode
-    without trailing dots. Raises _Invalid for anything that is not a host.
-    """
-    if raw.startswith("["):
-        if not raw.endswith("]"):
-            raise _Invalid
-        inner = _percent_decode(raw[1:-1])
-        if "%" in inner:  # a zone id: only meaningful for link-local addresses, never allowed
-            raise _Invalid
-        try:
-            ip6 = ipaddress.IPv6Address(inner)
-        except ValueError as exc:
-            raise _Invalid from exc
-        return f"[{ip6.compressed}]", ip6
-    host = _percent_decode(raw)
-    if host == "" or any(unicodedata.category(c) in ("Cc", "Zs", "Zl", "Zp") for c in host):
-        raise _Invalid
-    host = host.translate(_DOTS)
-    if host.isascii():
-        host = host.lower()
-    else:
-        try:
-            host = idna.uts46_remap(host, std3_rules=False, transitional=False)
-        except (idna.IDNAError, ValueError) as exc:
-            raise _Invalid from exc
-        host = host.translate(_DOTS).lower()
-    host = host.rstrip(".")
-    if host == "" or len(host) > 253:
-        raise _Invalid
-    labels = host.split(".")
-    # Digits of any script ("١٢٧", "１２７") are read as the digits they are: a host made of them is an
-    # address in disguise, never a real name.
-    labels = [_ascii_digits(lab) if lab.isdecimal() else lab for lab in labels]
-    if _ends_in_number(labels):
-        ip4 = _parse_ipv4(labels)
-        return str(ip4), ip4
-    out: list[str] = []
-    for label in labels:
-        if not label.isascii():
-            try:
-                label = idna.alabel(label).decode("ascii")
-            except (idna.IDNAError, UnicodeError, ValueError) as exc:
-                raise _Invalid from exc
-        if not _LABEL_RE.match(label):
-            raise _Invalid
-        out.append(label)
-    return ".".join(out), None
-
-
-def _ascii_digits(label: str) -> str:
-    return "".join(str(unicodedata.decimal(c)) for c in label)
-
-
-def _percent_decode(text: str) -> str:
-    if "%" not in text:
-        return text
-    try:
-        return unquote_to_bytes(text).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Invalid from exc
-
 
 # --------------------------------------------------------------------------------------------- allow list
 
@@ -270,7 +103,7 @@ def _parse_allow_entry(entry: str) -> tuple[str, int | None] | None:
         port = int(p)
     try:
         canon, _ip = canonical_host(host)
-    except _Invalid:
+    except InvalidHost:
         return None
     return (_bare(canon), port)
 
@@ -437,7 +270,7 @@ def guard_url(url: str, settings: FetchSettings) -> Target:
         raise BlockedURLError(f"{_shown(raw_port, 20)} is not a valid port")
     try:
         host_in_url, ip = canonical_host(raw_host)
-    except _Invalid:
+    except InvalidHost:
         raise BlockedURLError(f"{_shown(raw_host)} is not a valid host name") from None
     host = _bare(host_in_url)
     authority_out = host_in_url if port == SCHEMES[scheme] else f"{host_in_url}:{port}"

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BlockedURLError, FetchError
+from bot.news.addresses import address_problem
 from bot.news.urlguard import (
     Hop,
-    address_problem,
     check_url,
     connect_problem,
     guard_url,
