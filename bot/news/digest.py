@@ -61,10 +61,25 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and len(w) > 2)
 
 
+# Enough raw markup to hold a 300-character lead: stripping a whole 50 KB content on the loop stalled it.
+_RAW_LEAD = 2000
+
+
+def _raw_lead(candidate: Candidate) -> str:
+    return (candidate.item.summary or candidate.item.content or "")[:_RAW_LEAD]
+
+
 def _lead(candidate: Candidate) -> str:
     # The feed's own lead: grouping runs before briefing so that only chosen stories are briefed.
-    text = strip_html(candidate.item.summary or candidate.item.content or "")
-    return text[:300]
+    return strip_html(_raw_lead(candidate))[:300]
+
+
+def _same_article(link: str | None) -> str | None:
+    """The link as an article identity: outlets re-title one article, but it keeps its address."""
+    if not link:
+        return None
+    parts = urlsplit(link)
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
 
 
 def signature(candidate: Candidate) -> frozenset[str]:
@@ -81,14 +96,22 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 def group(candidates: Sequence[Candidate], threshold: float = SAME_STORY_THRESHOLD) -> list[list[Candidate]]:
     """Stories, each in input order: an item joins the group one of whose core members it matches best."""
-    return [[candidates[i] for i in g] for g in _group_indices([signature(c) for c in candidates], threshold)]
+    sigs = [signature(c) for c in candidates]
+    links = [_same_article(c.item.link) for c in candidates]
+    return [[candidates[i] for i in g] for g in _group_indices(sigs, threshold, links)]
 
 
-def _group_indices(sigs: Sequence[frozenset[str]], threshold: float) -> list[list[int]]:
+def _group_indices(sigs: Sequence[frozenset[str]], threshold: float,
+                   links: Sequence[str | None] = ()) -> list[list[int]]:
     members: list[list[int]] = []
     # token -> (group, item) for the core members only: an inverted index instead of all pairs.
     index: dict[str, list[tuple[int, int]]] = {}
+    by_link: dict[str, int] = {}
     for i, sig in enumerate(sigs):
+        link = links[i] if i < len(links) else None
+        if link is not None and link in by_link:
+            members[by_link[link]].append(i)
+            continue
         shared: dict[tuple[int, int], int] = {}
         for token in sig:
             for entry in index.get(token, ()):
@@ -102,6 +125,8 @@ def _group_indices(sigs: Sequence[frozenset[str]], threshold: float) -> list[lis
             best = len(members)
             members.append([])
         members[best].append(i)
+        if link is not None:
+            by_link[link] = best
         if len(members[best]) <= CORE_SIZE:
             for token in sig:
                 index.setdefault(token, []).append((best, i))
@@ -163,25 +188,27 @@ def rank(groups: Sequence[Sequence[Candidate]], now: datetime) -> list[list[Cand
     return [list(g) for g in sorted(groups, key=lambda g: score(g, now), reverse=True)]
 
 
-Row = tuple[str, str, int, float | None]  # signature text, outlet, priority, POSIX time
+Row = tuple[str, str, str, int, float | None, str | None]  # title, raw lead, outlet, priority, POSIX time, link
 
 
 def to_row(candidate: Candidate) -> Row:
     """What grouping and ranking read, as plain values: cheap to send to a worker process."""
     when = candidate.when
-    return (f"{candidate.item.title} {_lead(candidate)}", _outlet(candidate), candidate.priority,
-            when.timestamp() if when else None)
+    # The lead stays raw markup here: stripping is CPU work for the worker, not for the event loop.
+    return (candidate.item.title, _raw_lead(candidate), _outlet(candidate), candidate.priority,
+            when.timestamp() if when else None, _same_article(candidate.item.link))
 
 
 def _score_rows(rows: Sequence[Row], now: float) -> float:
-    outlets = len({r[1] for r in rows})
-    times = [r[3] for r in rows if r[3] is not None]
+    outlets = len({r[2] for r in rows})
+    times = [r[4] for r in rows if r[4] is not None]
     age_h = max(0.0, (now - max(times)) / 3600) if times else 24.0
-    return outlets * 2.0 + math.exp(-age_h * math.log(2) / 12) + 0.5 * max(r[2] for r in rows)
+    return outlets * 2.0 + math.exp(-age_h * math.log(2) / 12) + 0.5 * max(r[3] for r in rows)
 
 
 def group_and_rank(rows: Sequence[Row], now: datetime, threshold: float = SAME_STORY_THRESHOLD) -> list[list[int]]:
     """Group then rank, in one worker call; returns positions in `rows`, best story first (same order as rank())."""
-    groups = _group_indices([tokens(r[0]) for r in rows], threshold)
+    sigs = [tokens(f"{r[0]} {strip_html(r[1])[:300]}") for r in rows]
+    groups = _group_indices(sigs, threshold, [r[5] for r in rows])
     stamp = now.timestamp()
     return sorted(groups, key=lambda g: _score_rows([rows[i] for i in g], stamp), reverse=True)

@@ -107,3 +107,20 @@ def test_lead_order_uses_richest_text_when_priorities_tie() -> None:
     thin = cand(1, "t", "short")
     rich = cand(2, "t", "short", content="<p>" + "long text " * 50 + "</p>")
     assert lead_order([thin, rich])[0] is rich
+
+
+def test_one_link_is_one_story_in_the_worker_path_too() -> None:
+    from dataclasses import replace
+
+    a = cand(1, "Harbour bridge reopens after repairs", "The bridge reopened on Monday.", feed="a")
+    b = cand(2, "Weekend traffic news", "Drivers can cross again.", feed="b")
+    b = replace(b, item=replace(b.item, link=a.item.link + "#comments"))
+    c = cand(3, "Council approves budget", "Schools get more money.", feed="c")
+    groups = group_and_rank([to_row(x) for x in (a, b, c)], NOW)
+    assert sorted(sorted(g) for g in groups) == [[0, 1], [2]]
+
+
+def test_rows_carry_raw_lead_markup_for_the_worker() -> None:
+    big = "<p>" + "word " * 20000 + "</p>"
+    row = to_row(cand(1, "Title here", "", content=big))
+    assert len(row[1]) <= 2000 and row[1].startswith("<p>")

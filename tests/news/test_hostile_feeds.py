@@ -214,8 +214,6 @@ def _candidate(feed: str, title: str, link: str) -> Candidate:
     return Candidate(key=f"l:{link}", item=item, feed_name=feed, seen=T0)
 
 
-@pytest.mark.xfail(strict=True, reason="bot/news/digest.py group() compares only title+lead tokens, never links: "
-                                       "one article re-titled by several feeds is posted once per feed")
 def test_one_article_under_many_titles_is_one_story() -> None:
     link = "http://news.example/2026/11/27/pier"
     candidates = [_candidate("a", hp.ARTICLE_TITLE, link),
@@ -249,9 +247,6 @@ def longest_loop_callback_cpu() -> Iterator[list[float]]:
         handle_class._run = original
 
 
-@pytest.mark.xfail(strict=True, reason="bot/news/digest.py light() strips the HTML of every candidate's whole "
-                                       "content (up to 50,000 chars) on the event loop, all in one step of "
-                                       "DigestService._run_one: 200 Atom items of 40 KB cost ~0.3 s of loop CPU")
 async def test_items_with_huge_content_do_not_block_the_loop(tmp_path: Path) -> None:
     srv = FeedServer()
     await srv.start()
