@@ -28,6 +28,9 @@ import aiohttp
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_stalls import callback_timer
 
 from bot.digests import DigestService
 from bot.news.fetch import make_session
@@ -106,7 +109,8 @@ async def timed_run(service: DigestService, label: str) -> None:
         if done == total:
             phases[stage] = time.perf_counter() - started
 
-    report = await service.run("all", chat, progress=progress)
+    with callback_timer() as longest:
+        report = await service.run("all", chat, progress=progress)
     wall = time.perf_counter() - started
     stop.set()
     await tick
@@ -120,7 +124,8 @@ async def timed_run(service: DigestService, label: str) -> None:
           f"(largest {max((len(s.items) for s in chat.stories), default=0)} items), "
           f"longest loop stall {max(stalls, default=0) * 1000:.0f} ms ({over} over 100 ms), "
           f"{f'tracemalloc peak {peak / 1e6:.0f} MB, ' if peak else ''}main ru_maxrss {rss_mb:.0f} MB,"
-          f" errors {len(report.errors)}")
+          f" errors {len(report.errors)}; longest loop callback {longest.cpu[0] * 1000:.0f} ms CPU in {longest.cpu[1]},"
+          f" {longest.wall[0] * 1000:.0f} ms wall in {longest.wall[1]}")
 
 
 async def main(feeds: int, items: int, trace: bool = False, freeze: bool = False) -> None:
