@@ -1,4 +1,4 @@
-"""Wiring: one HTTP session, one worker pool, the services, then Discord or the console front-end."""
+"""Wiring: one HTTP session, one worker pool, the store and services, the ops endpoint, then Discord or the console."""
 
 from __future__ import annotations
 
@@ -6,94 +6,72 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from bot.config_manager import ConfigManager, ReloadResult
 from bot.delivery import Delivery
+from bot.digests import DigestReport, DigestService
+from bot.feedsync import Progress
 from bot.errors import BriefingError
-from bot.frontend import ConfigSource, FileConfig, Frontend
+from bot.frontend import Frontend
+from bot.logs import log_context, setup_logging
 from bot.news.fetch import make_session
 from bot.news.service import BriefingService
 from bot.news.workers import Workers
+from bot.ops.http import OpsServer
+from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits
+from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-
-def make_config(path: str | None) -> ConfigSource:
-    """The ConfigManager when installed (live reload), else a plain file loader."""
-    try:
-        from bot.config_manager import ConfigManager
-    except ImportError:
-        return FileConfig(path)
-    manager: ConfigSource = ConfigManager(path)
-    return manager
+# A signal first asks everything to stop; whatever is still running after this is cancelled,
+# which keeps the whole exit (cleanup included) inside the 10 s Docker and systemd allow.
+STOP_GRACE = 6.0
+# The loop-lag probe's period: 10 wake-ups a second cost nothing and catch any stall over 0.1 s.
+LAG_INTERVAL = 0.1
+# FeedOutcome.status -> the feed_fetches `status` label; backoff and paused feeds were not fetched.
+_FETCH_STATUS = {"fetched": "ok", "not_modified": "not_modified", "error": "error"}
 
 
-def configure_logging(settings: Settings) -> None:
-    """Plain logging at the configured level (discord.py's chatty loggers no lower than INFO)."""
-    logging.basicConfig(level=getattr(logging, settings.logging.level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
+class MeteredDigestService(DigestService):
+    """DigestService that counts runs, stories posted and feed fetches, and tags its log lines."""
 
+    metrics: Metrics | None = None
 
-async def make_digests(settings: Settings, service: BriefingService, session: Any) -> tuple[Any, Any]:
-    """The digest service and its store; (None, None) when no digest is configured or they cannot start."""
-    if not settings.digests:
-        return None, None
-    try:
-        from bot.digests import DigestService
-        from bot.store import Store
-    except ImportError:
-        log.warning("digests are configured but the feeds part is not installed")
-        return None, None
-    try:
-        store = await Store.open(settings.storage.path)
-    except BriefingError as err:
-        log.error("digests disabled: cannot open the store: %s", err)
-        return None, None
-    try:
-        return DigestService(settings, store, session, service), store
-    except BriefingError as err:
-        await store.close()
-        log.error("digests disabled: %s", err)
-        return None, None
-
-
-async def warm_workers(workers: Workers) -> None:
-    """Start every worker process now: spawning them on the first /brief stalled the loop for seconds
-    (measured 2.5-3.2 s for the first burst of ten), past Discord's 3 s acknowledgement window."""
-    await workers.start()
-
-
-async def _until_signal(main: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]]) -> int:
-    """Run `main` until it returns or SIGTERM/SIGINT arrives; a signal calls `stop`, then cancels after 8 s."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(main())
-    stopping: list[asyncio.Future[None]] = []
-
-    def on_signal() -> None:
-        log.info("stopping on signal")
-        stopping.append(asyncio.ensure_future(stop()))
-        loop.call_later(8.0, task.cancel)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, on_signal)
-    try:
-        return await task
-    except asyncio.CancelledError:
-        return 0
+    async def run_many(self, digest_ids: Sequence[str], delivery: Delivery, *, dry_run: bool = False,
+                       progress: Progress | None = None, scheduled: datetime | None = None) -> list[DigestReport]:
+        """As DigestService.run_many, observed into `metrics` (dry runs are not counted)."""
+        with log_context(digest=",".join(digest_ids)):
+            reports = await super().run_many(digest_ids, delivery, dry_run=dry_run, progress=progress,
+                                             scheduled=scheduled)
+        metrics = self.metrics
+        if metrics is None or dry_run:
+            return reports
+        if scheduled is not None:  # only the scheduler passes a slot; /digest runs are on demand
+            metrics.digest_runs.inc(len(digest_ids))
+        fetched: dict[str, str] = {}
+        for report in reports:
+            metrics.stories_posted.inc(report.posted)
+            for feed_id, outcome in report.feeds.items():
+                fetched[feed_id] = outcome.status  # a feed shared by two digests was fetched once
+        for status in fetched.values():
+            if status in _FETCH_STATUS:
+                metrics.feed_fetches.labels(status=_FETCH_STATUS[status]).inc()
+        return reports
 
 
 class _Background:
-    """Long-running helper tasks (config watcher, scheduler) that end with the front-end."""
+    """Long-running helper tasks (config watcher, scheduler, lag probe) that end with the front-end."""
 
     def __init__(self) -> None:
         self.tasks: list[asyncio.Task[Any]] = []
-        self.scheduler: Any = None
 
     def start(self, coro: Awaitable[Any], name: str) -> None:
+        """Run `coro` as a task whose failure is logged, not raised."""
         async def guarded() -> None:
             try:
                 await coro
@@ -105,93 +83,223 @@ class _Background:
         self.tasks.append(asyncio.create_task(guarded(), name=name))
 
     async def stop(self) -> None:
+        """Cancel every task and wait for them to end."""
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
-def start_scheduler(background: _Background, digests: Any, delivery: Delivery, config: ConfigSource) -> Any:
-    """Run scheduled digests through `delivery`; returns the scheduler (None without digests)."""
-    if digests is None:
-        return None
-    from bot.scheduler import Scheduler
+class App:
+    """The bot's process: `start()` the shared parts, run a front-end, `stop()`; reloads are applied live."""
 
-    scheduler = Scheduler(digests, delivery)
-    background.start(scheduler.run_forever(), "scheduler")
-    background.scheduler = scheduler
-    return scheduler
+    def __init__(self, config_path: str | None, token: str | None = None) -> None:
+        self.config = ConfigManager(config_path)
+        self.token = token
+        self.metrics = Metrics()
+        self.background = _Background()
+        self.scheduler: Scheduler | None = None
+        self.delivery: Delivery | None = None  # where admin notices go, once a front-end runs
+        self.store: Store | None = None
+        self.digests: MeteredDigestService | None = None
+        self.ops: OpsServer | None = None
+        self.gateway_ok: Callable[[], bool] = lambda: True  # console mode: there is no gateway to lose
+        self._undo_ratelimits: Callable[[], None] | None = None
+        self._probe = LoopLagProbe(LAG_INTERVAL, self.metrics.observe_loop_lag)
+        settings = self.config.current
+        setup_logging(settings.logging.level, settings.logging.format, secrets=[token] if token else ())
+        self.session: Any = None
+        self.workers = Workers()
+        self.service: BriefingService | None = None
+        self.frontend: Frontend | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now."""
+        return self.config.current
+
+    async def start(self) -> None:
+        """Open the session, workers, store, digest service and ops endpoint; subscribe to reloads."""
+        settings = self.settings
+        self.session = make_session(settings.fetch)
+        self.service = BriefingService(settings, self.session, self.workers)
+        # Spawning workers on the first /brief stalled the loop for seconds, past Discord's 3 s window.
+        await self.workers.start()
+        try:
+            # Opened even without digests: a reload may add the first one, and /why reads it.
+            self.store = await Store.open(settings.storage.path)
+        except BriefingError as err:
+            log.error("digests disabled: cannot open the store: %s", err)
+        if self.store is not None:
+            try:
+                self.digests = MeteredDigestService(settings, self.store, self.session, self.service)
+                self.digests.metrics = self.metrics
+            except BriefingError as err:
+                log.error("digests disabled: %s", err)
+        self.frontend = Frontend(self.config, self.service, self.digests, metrics=self.metrics)
+        self.config.subscribe(self._on_reload)
+        self.config.on_refused(self._on_refused)
+        self.background.start(self.config.watch(), "config-watch")
+        self.config.install_sighup(asyncio.get_running_loop())
+        self.background.start(self._probe.run(), "loop-lag")
+        self._undo_ratelimits = count_discord_ratelimits(self.metrics)
+        if settings.ops.enabled:
+            self.ops = OpsServer(self.metrics, {"gateway": self.gateway_ok_now, "store": self.store_ok,
+                                                "config": self.config_ok},
+                                 host=settings.ops.host, port=settings.ops.port)
+            try:
+                await self.ops.start()
+            except OSError as err:
+                # A taken port must not keep the bot from serving its users.
+                log.error("ops endpoint not started on %s:%d: %s", settings.ops.host, settings.ops.port, err)
+                self.ops = None
+
+    def gateway_ok_now(self) -> bool:
+        """Health check: the Discord gateway is connected (always true for the console)."""
+        return self.gateway_ok()
+
+    async def store_ok(self) -> bool:
+        """Health check: the store answers a query."""
+        if self.store is None:
+            return False
+        await self.store.schema_version()
+        return True
+
+    def config_ok(self) -> bool:
+        """Health check: a configuration is loaded."""
+        return isinstance(self.config.current, Settings)
+
+    def start_scheduler(self, delivery: Delivery) -> Scheduler | None:
+        """Run scheduled digests through `delivery` (also where admin notices go); None without a store."""
+        self.delivery = delivery
+        if self.digests is None:
+            return None
+        self.scheduler = Scheduler(self.digests, delivery)
+        self.background.start(self.scheduler.run_forever(), "scheduler")
+        return self.scheduler
+
+    async def _on_reload(self, old: Settings, new: Settings, result: ReloadResult) -> None:
+        if self.service is not None:
+            # The services read their limits from their own settings; keep them in step.
+            self.service.settings = new
+        if (old.logging.level, old.logging.format) != (new.logging.level, new.logging.format):
+            setup_logging(new.logging.level, new.logging.format, secrets=[self.token] if self.token else ())
+        if self.digests is None:
+            return
+        try:
+            # Through the scheduler when it runs, so it also recomputes its next wake-up.
+            if self.scheduler is not None:
+                self.scheduler.update(new)
+            else:
+                self.digests.update_settings(new)
+        except BriefingError as err:
+            log.error("digest settings not updated: %s", err)
+            await self._notify(f"The reloaded digests could not be applied: {err}")
+
+    async def _on_refused(self, result: ReloadResult, reason: str) -> None:
+        # ConfigManager has logged it; the admin who typed /config reload gets the errors as the reply.
+        if reason == "command":
+            return
+        errors = "\n".join(f"- {e}" for e in result.errors)
+        await self._notify(f"Config reload ({reason}) refused; the last good configuration stays in force:\n{errors}")
+
+    async def _notify(self, text: str) -> None:
+        if self.delivery is None:
+            log.warning("admin notice (no front-end yet): %s", text)
+            return
+        try:
+            await self.delivery.notify_admin(text)
+        except Exception:
+            log.exception("could not notify the admins")
+
+    async def stop(self) -> None:
+        """Stop the background tasks and ops endpoint, then close the session, workers and store."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self._probe.stop()
+        await self.background.stop()
+        if self._undo_ratelimits is not None:
+            self._undo_ratelimits()
+        if self.ops is not None:
+            await self.ops.stop()
+        if self.session is not None:
+            await self.session.close()
+        self.workers.close()
+        if self.store is not None:
+            await self.store.close()
+
+    async def run(self) -> int:
+        """Start, run Discord (with a token) or the console until stopped, then stop; returns the exit code."""
+        try:
+            await self.start()
+            if self.token:
+                return await self._run_discord(self.token)
+            return await self._run_console()
+        finally:
+            await self.stop()
+
+    async def _run_console(self) -> int:
+        from bot.console import Console
+
+        assert self.frontend is not None
+        console = Console(self.frontend)
+        self.start_scheduler(console.delivery)
+        # The console's stdin reader is a daemon thread: cancelling its task is the whole stop.
+        return await until_signal(console.run, None)
+
+    async def _run_discord(self, token: str) -> int:
+        from bot.chat.client import NewsBot, apply_env_overrides
+        from bot.chat.delivery import DiscordDelivery
+
+        assert self.frontend is not None
+        frontend = self.frontend
+        apply_env_overrides()
+        bot = NewsBot(frontend)
+        self.gateway_ok = lambda: bot.is_ready() and not bot.is_closed()
+
+        async def schedule_when_ready() -> None:
+            await bot.wait_until_ready()
+            self.start_scheduler(DiscordDelivery(bot, lambda: frontend.settings))
+
+        async def main() -> int:
+            # bot.start, not bot.run: run() would install discord.py's own log handler beside ours.
+            async with bot:
+                self.background.start(schedule_when_ready(), "scheduler-start")
+                await bot.start(token)
+            return 0
+
+        return await until_signal(main, bot.close)
+
+
+async def until_signal(main: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]] | None) -> int:
+    """Run `main` until it returns or SIGTERM/SIGINT arrives. A signal calls `stop` and cancels `main` after
+    STOP_GRACE; with no `stop`, it cancels `main` at once."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(main())
+    stopping: list[asyncio.Future[None]] = []
+
+    def on_signal() -> None:
+        if stopping or task.done():
+            return  # a second signal changes nothing: the first already set the deadline
+        log.info("stopping on signal")
+        if stop is None:
+            task.cancel()
+            return
+        stopping.append(asyncio.ensure_future(stop()))
+        loop.call_later(STOP_GRACE, task.cancel)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, on_signal)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
 
 
 async def run_app(config_path: str | None, token: str | None) -> int:
     """Run the bot until it is stopped; returns the process exit code."""
-    config = make_config(config_path)
-    settings = config.current
-    configure_logging(settings)
-    session = make_session(settings.fetch)
-    workers = Workers()
-    service = BriefingService(settings, session, workers)
-    await warm_workers(workers)
-    digests, store = await make_digests(settings, service, session)
-    frontend = Frontend(config, service, digests)
-    background = _Background()
-    subscribe = getattr(config, "subscribe", None)
-    if subscribe is not None:
-        def on_reload(old: Settings, new: Settings, result: Any) -> None:
-            # The services read their limits from their own settings; keep them in step with reloads.
-            service.settings = new
-            if digests is not None:
-                try:
-                    # Through the scheduler when it runs, so it also recomputes its next wake-up.
-                    if background.scheduler is not None:
-                        background.scheduler.update(new)
-                    else:
-                        digests.update_settings(new)
-                except BriefingError as err:
-                    log.error("digest settings not updated: %s", err)
-
-        subscribe(on_reload)
-    watch = getattr(config, "watch", None)
-    if watch is not None:
-        background.start(watch(), "config-watch")
-    install_sighup = getattr(config, "install_sighup", None)
-    if install_sighup is not None:
-        install_sighup(asyncio.get_running_loop())
-    try:
-        if token:
-            return await _run_discord(frontend, token, background, digests)
-        from bot.console import Console
-
-        console = Console(frontend)
-        start_scheduler(background, digests, console.delivery, config)
-
-        async def stop_console() -> None:
-            return None
-
-        return await _until_signal(console.run, stop_console)
-    finally:
-        await background.stop()
-        await session.close()
-        workers.close()
-        if store is not None:
-            await store.close()
-
-
-async def _run_discord(frontend: Frontend, token: str, background: _Background, digests: Any) -> int:
-    from bot.chat.client import NewsBot, apply_env_overrides
-    from bot.chat.delivery import DiscordDelivery
-
-    apply_env_overrides()
-    bot = NewsBot(frontend)
-
-    async def schedule_when_ready() -> None:
-        await bot.wait_until_ready()
-        start_scheduler(background, digests, DiscordDelivery(bot, lambda: frontend.settings), frontend.config)
-
-    async def main() -> int:
-        async with bot:
-            if digests is not None:
-                background.start(schedule_when_ready(), "scheduler-start")
-            await bot.start(token)
-        return 0
-
-    return await _until_signal(main, bot.close)
+    return await App(config_path, token).run()

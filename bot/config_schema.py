@@ -32,6 +32,7 @@ from bot.settings import (
     FeedSettings,
     FetchSettings,
     LoggingSettings,
+    OpsSettings,
     Settings,
     StorageSettings,
 )
@@ -111,6 +112,8 @@ RULES: dict[tuple[type, str], Rule] = {
     (LoggingSettings, "level"): _value(checks.check_log_level),
     (CommandSettings, "brief_cooldown"): _at_least(0),
     (CommandSettings, "max_concurrent_briefings"): _at_least(1),
+    (OpsSettings, "host"): _not_blank,
+    (OpsSettings, "port"): _between(1, 65535),
 }
 # Checks on a whole list field.
 LIST_RULES: dict[tuple[type, str], Rule] = {

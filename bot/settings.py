@@ -106,6 +106,15 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class OpsSettings:
+    """The operators' HTTP endpoint (/healthz, /metrics); off unless enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 9108
+
+
+@dataclass(frozen=True)
 class CommandSettings:
     """Per-user and global limits on chat commands."""
 
@@ -125,6 +134,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     commands: CommandSettings = field(default_factory=CommandSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     source: str | None = None
     # Key paths whose value came from ${NAME}: public_view hides them, they may be secrets.
     from_env: tuple[str, ...] = field(default=(), compare=False)
