@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -113,6 +113,27 @@ class StoredItem:
     error: str | None
 
 
+class Row(Protocol):
+    """A result row looked up by column name (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def feed_state_from_row(row: Row) -> FeedState:
+    """A `feeds` row (SQLite or PostgreSQL, same columns) as a FeedState."""
+    return FeedState(feed_id=row["feed_id"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+                     last_status=row["last_status"], last_error=row["last_error"], failures=row["failures"],
+                     next_try=_dt(row["next_try"]), paused=bool(row["paused"]),
+                     last_success=_dt(row["last_success"]), seq=row["seq"])
+
+
+def stored_item_from_row(row: Row) -> StoredItem:
+    """An `items` row (SQLite or PostgreSQL, same columns) as a StoredItem."""
+    return StoredItem(key=row["item_key"], item=item_from_json(row["data"]), seq=row["seq"],
+                      first_seen=datetime.fromisoformat(row["first_seen"]), filtered=row["filtered"],
+                      error=row["error"])
+
+
 class Store:
     """Async SQLite store; `await Store.open(path)` and `await store.close()`."""
 
@@ -165,12 +186,7 @@ class Store:
         """The stored state of a feed, or None if it was never fetched."""
         async with self.db.execute("SELECT * FROM feeds WHERE feed_id = ?", (feed_id,)) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return None
-        return FeedState(feed_id=row["feed_id"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-                         last_status=row["last_status"], last_error=row["last_error"], failures=row["failures"],
-                         next_try=_dt(row["next_try"]), paused=bool(row["paused"]),
-                         last_success=_dt(row["last_success"]), seq=row["seq"])
+        return None if row is None else feed_state_from_row(row)
 
     async def record_fetch_ok(self, feed_id: str, url: str, *, status: int, etag: str | None,
                               last_modified: str | None, items: Sequence[tuple[str, FeedItem, str | None]],
@@ -248,9 +264,7 @@ class Store:
                " AND d.item_key = i.item_key) ORDER BY COALESCE(i.published, i.first_seen) DESC, i.seq DESC")
         async with self.db.execute(sql, (feed_id, since, digest_id)) as cur:
             rows = await cur.fetchall()
-        return [StoredItem(key=r["item_key"], item=item_from_json(r["data"]), seq=r["seq"],
-                           first_seen=datetime.fromisoformat(r["first_seen"]), filtered=r["filtered"],
-                           error=r["error"]) for r in rows]
+        return [stored_item_from_row(r) for r in rows]
 
     async def record_item_error(self, feed_id: str, key: str, error: str | None) -> None:
         """Remember why an item's article page could not be briefed (None clears it)."""
