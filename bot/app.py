@@ -6,15 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.config_manager import ConfigManager, ReloadResult
 from bot.delivery import Delivery
 from bot.digests import DigestReport, DigestService
-from bot.feedsync import Progress
 from bot.errors import BriefingError
+from bot.feedsync import Progress
 from bot.frontend import Frontend
 from bot.logs import log_context, setup_logging
 from bot.news.fetch import make_session
@@ -69,8 +69,9 @@ class _Background:
 
     def __init__(self) -> None:
         self.tasks: list[asyncio.Task[Any]] = []
+        self._coros: list[Coroutine[Any, Any, Any]] = []
 
-    def start(self, coro: Awaitable[Any], name: str) -> None:
+    def start(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run `coro` as a task whose failure is logged, not raised."""
         async def guarded() -> None:
             try:
@@ -80,6 +81,7 @@ class _Background:
             except Exception:
                 log.exception("background task %s stopped", name)
 
+        self._coros.append(coro)
         self.tasks.append(asyncio.create_task(guarded(), name=name))
 
     async def stop(self) -> None:
@@ -87,6 +89,8 @@ class _Background:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        for coro in self._coros:
+            coro.close()  # one cancelled before its first step was never awaited; Python would warn
 
 
 class App:
