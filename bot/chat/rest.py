@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.chat.client import apply_env_overrides
 from bot.chat.delivery import DiscordDelivery
 from bot.delivery import Delivery
 from bot.settings import Settings
@@ -13,6 +14,8 @@ from bot.settings import Settings
 
 async def open_rest_delivery(token: str, settings: Settings) -> tuple[Delivery, Callable[[], Awaitable[None]]]:
     """Log in over HTTP only and return (delivery, close); channel sends need no gateway connection."""
+    # The same DISCORD_API_BASE override as the bot: a proxy in production, the fake Discord in tests.
+    apply_env_overrides()
     client = discord.Client(intents=discord.Intents.none())
     try:
         await client.login(token)

@@ -218,3 +218,27 @@ def test_missed_scheduled_digest_lands_grouped_and_a_restart_posts_nothing_twice
     assert len(channel_posts(fake)) == 4
     assert story_posts(channel_posts(fake)) == stories  # nothing posted twice
     assert env.stop_bot() == 0
+
+
+def run_cli(env: Env, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot digest ...` against the fake Discord (no bot process needed)."""
+    return subprocess.run([sys.executable, "-m", "bot", "digest", *args, "--config", str(env.config)], cwd=ROOT,
+                          env=env.child_env(), capture_output=True, text=True, timeout=60)
+
+
+def test_cli_post_delivers_to_the_digest_channel_once(env: Env) -> None:
+    fake = env.fake
+    before, logins = len(channel_posts(fake)), len(fake.find("GET", r"^/users/@me$"))
+    first = run_cli(env, "manual", "--post")
+    assert first.returncode == 0, first.stderr
+    assert "manual: posted 2 of 2 stories" in first.stderr
+    posts = channel_posts(fake)[before:]
+    assert len(posts) == 3
+    assert posts[0].body["content"].startswith("manual · 2 new stories")
+    assert [len(p.body["embeds"]) for p in posts[1:]] == [1, 1]
+    assert all(p.body["allowed_mentions"] == {"parse": []} for p in posts)
+    assert len(fake.find("GET", r"^/users/@me$")) == logins + 1  # logged in over REST at the fake, not discord.com
+    again = run_cli(env, "manual", "--post")
+    assert again.returncode == 0, again.stderr
+    assert "manual: posted 0 of 0 stories" in again.stderr
+    assert len(channel_posts(fake)) == before + 3  # `empty: silent`, and nothing posted twice
