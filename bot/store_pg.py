@@ -6,7 +6,7 @@ Times stay ISO-8601 text in UTC, as on SQLite, so ordering and round trips are i
 
 Every method runs in one transaction on a connection from a pool (asyncpg connections take one query at
 a time, and the digest service calls the store from concurrent tasks). Where the SQLite store reads a
-feed's state and then writes it, this one locks the row (`SELECT ... FOR UPDATE`) so that several
+feed's state and then writes it, this one locks the row first (`_lock_feed`) so that several
 processes sharing the database count failures and keep validators without lost updates. The delivery
 states and their at-most-once rule are the ones described in bot/store.py.
 """
@@ -57,6 +57,18 @@ def _dt(value: str | None) -> datetime | None:
 def _redact(url: str) -> str:
     """The URL without its password, for error messages and logs."""
     return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
+async def _lock_feed(conn: asyncpg.Connection, feed_id: str, url: str) -> asyncpg.Record | None:
+    """Lock the feed's row for this transaction; returns it as it was, or None if the feed is new.
+
+    A row that does not exist yet cannot be locked, so a new feed gets a placeholder row first: a
+    concurrent transaction waits on its key until this one commits, then reads the committed row."""
+    created = await conn.fetchval("INSERT INTO feeds (feed_id, url) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                                  " RETURNING feed_id", feed_id, url)
+    if created is not None:
+        return None
+    return await conn.fetchrow("SELECT * FROM feeds WHERE feed_id = $1 FOR UPDATE", feed_id)
 
 
 class PgStore:
@@ -125,8 +137,7 @@ class PgStore:
                               now: datetime) -> tuple[int, bool]:
         """Store a successful fetch and its new items; returns (fetch sequence, was the feed paused)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            prev = await conn.fetchrow("SELECT etag, last_modified, paused FROM feeds WHERE feed_id = $1 FOR UPDATE",
-                                       feed_id)
+            prev = await _lock_feed(conn, feed_id, url)
             seq = int(await conn.fetchval("INSERT INTO fetch_seq (feed_id, at) VALUES ($1, $2) RETURNING seq",
                                           feed_id, _iso(now)))
             if items:
@@ -151,7 +162,7 @@ class PgStore:
                                  next_try: datetime, pause_after: int) -> tuple[FeedState, bool]:
         """Count a failed fetch; returns the new state and whether the feed just became paused."""
         async with self.pool.acquire() as conn, conn.transaction():
-            prev = await conn.fetchrow("SELECT failures, paused FROM feeds WHERE feed_id = $1 FOR UPDATE", feed_id)
+            prev = await _lock_feed(conn, feed_id, url)
             failures = (prev["failures"] if prev else 0) + 1
             paused = failures >= pause_after
             row = await conn.fetchrow(
