@@ -37,6 +37,26 @@ LAG_INTERVAL = 0.1
 _FETCH_STATUS = {"fetched": "ok", "not_modified": "not_modified", "error": "error"}
 
 
+# Interaction follow-ups go through discord.py's webhook client, which retries its 429s and reports
+# them only in this warning; count_discord_ratelimits covers the bot's own HTTP client (discord.http).
+WEBHOOK_RATELIMIT_LOGGER = "discord.webhook.async_"
+WEBHOOK_RATELIMIT_MARK = "is rate limited. Retrying"
+
+
+class _WebhookRateLimits(logging.Filter):
+    """Counts discord.py's webhook 429 warnings into `ratelimit_hits`; never drops a record."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
+        self.metrics = metrics
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Count the record if it reports a webhook 429; always keep it."""
+        if isinstance(record.msg, str) and WEBHOOK_RATELIMIT_MARK in record.msg:
+            self.metrics.ratelimit_hits.inc()
+        return True
+
+
 class MeteredDigestService(DigestService):
     """DigestService that counts runs, stories posted and feed fetches, and tags its log lines."""
 
@@ -145,7 +165,15 @@ class App:
         self.background.start(self.config.watch(), "config-watch")
         self.config.install_sighup(asyncio.get_running_loop())
         self.background.start(self._probe.run(), "loop-lag")
-        self._undo_ratelimits = count_discord_ratelimits(self.metrics)
+        undo_http = count_discord_ratelimits(self.metrics)
+        webhook_counter, webhook_log = _WebhookRateLimits(self.metrics), logging.getLogger(WEBHOOK_RATELIMIT_LOGGER)
+        webhook_log.addFilter(webhook_counter)
+
+        def undo() -> None:
+            undo_http()
+            webhook_log.removeFilter(webhook_counter)
+
+        self._undo_ratelimits = undo
         if settings.ops.enabled:
             self.ops = OpsServer(self.metrics, {"gateway": self.gateway_ok_now, "store": self.store_ok,
                                                 "config": self.config_ok},

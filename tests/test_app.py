@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App, MeteredDigestService
+from bot.app import WEBHOOK_RATELIMIT_LOGGER, WEBHOOK_RATELIMIT_MARK, App, MeteredDigestService
 from bot.console import ConsoleDelivery
 from bot.digests import DigestReport, DigestService
 from bot.errors import BriefingError
@@ -169,3 +170,17 @@ async def test_digest_runs_count_stories_and_each_feed_once(monkeypatch: pytest.
     assert value("digest_runs_total") == 2 and value("stories_posted_total") == 10
     await service.run_many(["a"], ConsoleDelivery(io.StringIO()), dry_run=True, scheduled=utc_now())
     assert value("stories_posted_total") == 10
+
+
+async def test_webhook_429_warnings_are_counted(app: App) -> None:
+    import inspect
+
+    import discord.webhook.async_ as webhook
+
+    # The warning discord.py logs when a follow-up (webhook) request meets a 429 and is retried.
+    assert f"Webhook ID %s {WEBHOOK_RATELIMIT_MARK}" in inspect.getsource(webhook)
+    before = app.metrics.registry.get_sample_value("newsbrief_ratelimit_hits_total")
+    logging.getLogger(WEBHOOK_RATELIMIT_LOGGER).warning(
+        "Webhook ID %s is rate limited. Retrying in %.2f seconds.", 1, 0.5)
+    logging.getLogger(WEBHOOK_RATELIMIT_LOGGER).warning("Webhook ID %s: something else", 1)
+    assert app.metrics.registry.get_sample_value("newsbrief_ratelimit_hits_total") == (before or 0) + 1

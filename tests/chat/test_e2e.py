@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -87,6 +90,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeDiscord,
     fake.start(article_routes)
     _ports["discord"] = fake.port
     tmp = tmp_path_factory.mktemp("bot")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        ops_port = _ports["ops"] = int(sock.getsockname()[1])
     config = tmp / "config.yaml"
     config.write_text(f"""discord:
   guilds: [{GUILD_ID}]
@@ -100,6 +106,11 @@ commands:
   max_concurrent_briefings: 12
 storage:
   path: {tmp / 'state.db'}
+logging:
+  format: json
+ops:
+  enabled: true
+  port: {ops_port}
 """)
     child_env = {**os.environ, "DISCORD_TOKEN": "fake-token", "DISCORD_API_BASE": fake.api_base,
                  "DISCORD_GATEWAY_URL": fake.gateway_url, "PYTHONUNBUFFERED": "1"}
@@ -308,6 +319,21 @@ def test_config_reload_by_admin_applies_new_limits(env: tuple[FakeDiscord, str])
     followups(fake, first)
 
 
+def test_z_metrics_count_briefings_and_rate_limits(env: tuple[FakeDiscord, str]) -> None:
+    base = f"http://127.0.0.1:{_ports['ops']}"
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:
+        assert json.loads(resp.read())["checks"] == {"gateway": "ok", "store": "ok", "config": "ok"}
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as resp:
+        samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+                   for line in resp.read().decode().splitlines() if line and not line.startswith("#")}
+    # Earlier tests briefed the article (more than once), a 404 and hostile pages, and met one 429.
+    assert samples["newsbrief_briefings_built_total"] >= 2
+    assert sum(v for k, v in samples.items() if k.startswith("newsbrief_briefings_failed_total")) >= 3, samples
+    assert samples["newsbrief_briefing_seconds_count"] == samples["newsbrief_briefings_built_total"]
+    assert samples["newsbrief_ratelimit_hits_total"] >= 1
+    assert samples["newsbrief_loop_lag_seconds_count"] > 0
+
+
 def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str]) -> None:
     proc = _running["proc"]
     assert isinstance(proc, subprocess.Popen)
@@ -318,3 +344,5 @@ def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str
     log = Path(str(_running["log"])).read_text()
     assert "fake-token" not in log
     assert "Traceback" not in log
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]  # JSON logs: one object a line
+    assert any(r["message"] == "stopping on signal" for r in records)
