@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -76,6 +77,7 @@ class FeedServer:
     fail: dict[str, int] = field(default_factory=dict)  # path -> failures still to serve
     hits: dict[str, int] = field(default_factory=dict)
     not_modified: dict[str, int] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering
     base: str = ""
     runner: web.AppRunner | None = None
 
@@ -95,6 +97,8 @@ class FeedServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         self.hits[path] = self.hits.get(path, 0) + 1
+        if path in self.delay:
+            await asyncio.sleep(self.delay[path])
         if self.fail.get(path, 0) > 0:
             self.fail[path] -= 1
             return web.Response(status=503, text="down")

@@ -37,7 +37,7 @@ class Service:
 
 
 class Digests:
-    async def run(self, digest_id: str, delivery: Any) -> Any:
+    async def run(self, digest_id: str, delivery: Any, progress: Any = None) -> Any:
         digest = DIGEST
         await delivery.send_header(digest, "Morning digest <@&1>")
         await delivery.send_story(digest, Story("k", briefing("https://ex.com/s", "@here Story [x](https://evil.test)")))
