@@ -20,6 +20,14 @@ RUN useradd --create-home --uid 10001 newsbrief && mkdir -p /app/data && chown n
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY config.yaml ./config.yaml
+# The bundled config.yaml reads its `ops` keys from these: serve /healthz and /metrics on every
+# interface of the container (publish the port to scrape /metrics from outside).
+ENV NEWSBRIEF_OPS_ENABLED=true NEWSBRIEF_OPS_HOST=0.0.0.0 NEWSBRIEF_OPS_PORT=9108
+EXPOSE 9108
 USER newsbrief
 VOLUME ["/app/data"]
+# python's urllib, as the slim image has no curl: urlopen raises (exit 1) on 503 or no answer.
+# The start period covers worker start-up and the first Discord connection.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('NEWSBRIEF_OPS_PORT', '9108'), timeout=4)"]
 CMD ["python", "-m", "bot", "run", "--config", "/app/config.yaml"]
