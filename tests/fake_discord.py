@@ -98,6 +98,7 @@ class FakeDiscord:
         self.extra_routes: Callable[[web.Application], None] | None = None
         self.sent_interactions: dict[str, float] = {}
         self.identify: dict[str, Any] = {}
+        self.threads: dict[str, dict[str, Any]] = {}  # id -> thread channel payload, as Discord keeps them
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def start(self, extra: Callable[[web.Application], None] | None = None) -> None:
@@ -171,6 +172,23 @@ class FakeDiscord:
         with self._lock:
             self.failures.append(Failure(method, re.compile(path_regex), status, body, headers, times))
 
+    def archive_thread(self, thread_id: str) -> None:
+        """Archive a thread, as Discord does after its auto-archive duration without activity."""
+        with self._lock:
+            self.threads[thread_id]["thread_metadata"]["archived"] = True
+        self.dispatch("THREAD_UPDATE", self.threads[thread_id])
+
+    def thread(self, parent_id: int, name: str, *, archived: bool = False) -> dict[str, Any]:
+        """Make a public thread in a channel (as if someone had started it) and return its payload."""
+        tid = snowflake()
+        self.threads[tid] = {
+            "id": tid, "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(parent_id), "name": name,
+            "owner_id": str(BOT_ID), "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
+            "last_message_id": None, "thread_metadata": {"archived": archived, "auto_archive_duration": 10080,
+                                                         "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                                                         "locked": False}}
+        return self.threads[tid]
+
     def find(self, method: str, path_regex: str) -> list[Recorded]:
         """Recorded requests with this method whose path matches."""
         pattern = re.compile(path_regex)
@@ -230,7 +248,8 @@ class FakeDiscord:
                  {"id": str(ADMIN_ROLE_ID), "name": "News Admin", "permissions": str(BASIC_PERMS), "position": 1,
                   "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}]
         return {"id": str(GUILD_ID), "name": "Test Guild", "icon": None, "owner_id": "1", "unavailable": False,
-                "member_count": 2, "large": False, "channels": channels, "threads": [], "roles": roles,
+                "member_count": 2, "large": False, "channels": channels, "roles": roles,
+                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
                 "members": [], "emojis": [], "stickers": [], "features": [], "voice_states": [], "presences": [],
                 "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
                 "joined_at": "2024-01-01T00:00:00+00:00", "preferred_locale": "en-US", "premium_tier": 0,
@@ -318,6 +337,26 @@ class FakeDiscord:
             return json_response(self.message(str(CHANNEL_ID), body))
         if method == "DELETE" and re.fullmatch(r"/webhooks/\d+/[^/]+/messages/[^/]+", path):
             return web.Response(status=204)
+        if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/threads", path)):
+            thread = self.thread(int(m.group(1)), body["name"])
+            thread["thread_metadata"]["auto_archive_duration"] = body.get("auto_archive_duration", 4320)
+            assert self._loop is not None  # Discord tells the gateway too
+            self._loop.create_task(self._dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
+            return json_response(thread, 201)
+        if method == "GET" and (m := re.fullmatch(r"/guilds/(\d+)/threads/active", path)):
+            active = [t for t in self.threads.values() if not t["thread_metadata"]["archived"]]
+            return json_response({"threads": active, "members": []})
+        if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)/threads/archived/public", path)):
+            archived = [t for t in self.threads.values()
+                        if t["thread_metadata"]["archived"] and t["parent_id"] == m.group(1)]
+            return json_response({"threads": archived, "members": [], "has_more": False})
+        if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)", path)) and m.group(1) in self.threads:
+            thread = self.threads[m.group(1)]
+            if "archived" in body:
+                thread["thread_metadata"]["archived"] = body["archived"]
+            return json_response(thread)
+        if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)) and m.group(1) in self.threads:
+            return json_response(self.threads[m.group(1)])
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return json_response(self.message(m.group(1), body))
         if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)):

@@ -15,12 +15,14 @@ import pytest
 import yarl
 
 from bot.chat.client import NewsBot, apply_env_overrides
+from bot.chat.delivery import DiscordDelivery
+from bot.chat.rest import open_rest_delivery
 from bot.digests import DigestService
 from bot.frontend import FileConfig, Frontend
 from bot.news.fetch import make_session
 from bot.settings import DigestSettings, FeedSettings
 from bot.store import Store
-from tests.fake_discord import CHANNEL_ID, FakeDiscord, Recorded
+from tests.fake_discord import ADMIN_CHANNEL_ID, CHANNEL_ID, FakeDiscord, Recorded
 from tests.feed_helpers import Entry, FeedServer, SimpleBriefer, make_settings
 
 NOW = datetime.now(UTC)
@@ -113,3 +115,53 @@ async def test_quick_digest_answers_without_progress_edits(rig: Rig) -> None:
     done = (await wait(fake, "POST", rf"^/webhooks/\d+/{token}$"))[0]
     assert done.body["content"] == "quick: posted 1 story"
     assert not fake.find("PATCH", rf"^/webhooks/\d+/{token}/messages/@original$")
+
+
+def thread_posts(fake: FakeDiscord, thread_id: str) -> list[Recorded]:
+    return fake.find("POST", rf"^/channels/{thread_id}/messages$")
+
+
+async def test_a_digest_that_names_a_thread_posts_into_it(rig: Rig) -> None:
+    fake = rig.fake
+    delivery = DiscordDelivery(rig.client, lambda: rig.service.settings)
+    report = await rig.service.run("threaded", delivery)
+    assert report.posted == 1
+    created = fake.find("POST", rf"^/channels/{CHANNEL_ID}/threads$")
+    assert [c.body["name"] for c in created] == ["Morning news"]
+    assert created[0].body["type"] == 11 and created[0].body["auto_archive_duration"] == 10080
+    thread_id = next(iter(fake.threads))
+    posts = thread_posts(fake, thread_id)
+    assert posts[0].body["content"].startswith("threaded · 1 new story")
+    assert posts[1].body["embeds"][0]["title"] == QUICK[0].title
+    assert not fake.find("POST", rf"^/channels/{CHANNEL_ID}/messages$")  # nothing in the channel itself
+
+    # The next run (a new delivery, as after a restart) finds the thread instead of making another.
+    await rig.service.run("threaded", DiscordDelivery(rig.client, lambda: rig.service.settings))
+    assert thread_posts(fake, thread_id)[2].body["content"] == "No new stories since the last digest."
+    assert len(fake.find("POST", r"/threads$")) == 1
+
+
+async def test_rest_only_delivery_finds_active_and_reopens_archived_threads(rig: Rig) -> None:
+    fake = rig.fake
+    fake.thread(ADMIN_CHANNEL_ID, "Morning news")  # a namesake in another channel is not the digest's
+    mine = fake.thread(CHANNEL_ID, "Morning news")
+    settings = rig.service.settings
+    delivery, close = await open_rest_delivery("token", settings)
+    try:
+        digest = rig.service.digest("threaded")
+        await delivery.send_text(digest, "one")
+        await delivery.send_text(digest, "two")
+        assert [p.body["content"] for p in thread_posts(fake, mine["id"])] == ["one", "two"]
+        assert len(fake.find("GET", r"^/guilds/\d+/threads/active$")) == 1  # looked up once per run
+    finally:
+        await close()
+    await asyncio.to_thread(fake.archive_thread, mine["id"])
+    delivery, close = await open_rest_delivery("token", settings)
+    try:
+        await delivery.send_text(rig.service.digest("threaded"), "three")
+    finally:
+        await close()
+    reopened = fake.find("PATCH", rf"^/channels/{mine['id']}$")
+    assert [r.body for r in reopened] == [{"archived": False}]
+    assert [p.body["content"] for p in thread_posts(fake, mine["id"])] == ["one", "two", "three"]
+    assert not fake.find("POST", r"/threads$")

@@ -154,6 +154,11 @@ digests:
     feeds: [ledger, courier]
     max_stories: 5
     sentences: 3
+  - id: evening
+    channel: {CHANNEL_ID}
+    schedule: "0 18 * * *"
+    feeds: [ledger]
+    thread: Evening briefing
   - id: manual
     channel: {CHANNEL_ID}
     schedule: "0 7 1 1 *"
@@ -185,10 +190,10 @@ def story_posts(posts: list[Recorded]) -> list[Recorded]:
 
 def test_missed_scheduled_digest_lands_grouped_and_a_restart_posts_nothing_twice(env: Env) -> None:
     fake = env.fake
-    seed_last_run(env.db, ["morning"], NOW - timedelta(days=3))
+    seed_last_run(env.db, ["morning", "evening"], NOW - timedelta(days=3))
     env.start_bot("bot1")
     posts = fake.wait_for("POST", rf"^/channels/{CHANNEL_ID}/messages$", count=3, timeout=40)
-    time.sleep(1.0)  # anything more (a duplicate, a stray line) would arrive now
+    time.sleep(0.5)  # anything more (a duplicate, a stray line) would arrive now
     posts = channel_posts(fake)
     assert len(posts) == 3, [p.body for p in posts]
     header, *stories = posts
@@ -207,16 +212,28 @@ def test_missed_scheduled_digest_lands_grouped_and_a_restart_posts_nothing_twice
     assert f"[World Courier]({env.web}/courier/biden-xi)" in also, call
     assert "Springfield" in bridge["title"] or "bridge" in bridge["title"].lower(), bridge
     assert "Also reported by" not in {f["name"] for f in bridge.get("fields", [])}
+    # The evening digest, due in the same catch-up, posts into its own thread of the channel (made for it).
+    created = fake.wait_for("POST", rf"^/channels/{CHANNEL_ID}/threads$")
+    assert [c.body["name"] for c in created] == ["Evening briefing"]
+    thread_id = next(iter(fake.threads))
+    in_thread = fake.wait_for("POST", rf"^/channels/{thread_id}/messages$", count=3)
+    assert in_thread[0].body["content"].startswith("evening · 2 new stories")
+    assert [p.body["embeds"][0]["title"] for p in in_thread[1:]] == [call["title"], bridge["title"]]
 
     assert env.stop_bot() == 0
     # Down again over another 07:00: the next start catches up once more, and must find nothing new.
-    seed_last_run(env.db, ["morning"], NOW - timedelta(days=2))
+    seed_last_run(env.db, ["morning", "evening"], NOW - timedelta(days=2))
     env.start_bot("bot2")
     quiet = fake.wait_for("POST", rf"^/channels/{CHANNEL_ID}/messages$", count=4, timeout=40)[3]
     assert quiet.body["content"] == "No new stories since the last digest."
-    time.sleep(1.0)
+    time.sleep(0.5)
     assert len(channel_posts(fake)) == 4
     assert story_posts(channel_posts(fake)) == stories  # nothing posted twice
+    # The restarted bot knows the thread from GUILD_CREATE and posts there; no second thread.
+    assert fake.wait_for("POST", rf"^/channels/{thread_id}/messages$", count=4)[3].body["content"] == (
+        "No new stories since the last digest.")
+    assert len(fake.find("POST", r"/threads$")) == 1
+    assert len(story_posts(channel_posts(fake, int(thread_id)))) == 2
     assert env.stop_bot() == 0
 
 
