@@ -287,6 +287,7 @@ class App:
         apply_env_overrides()
         bot = NewsBot(frontend)
         self.gateway_ok = lambda: bot.is_ready() and not bot.is_closed()
+        tag_interactions(bot.tree)
 
         async def schedule_when_ready() -> None:
             await bot.wait_until_ready()
@@ -300,6 +301,30 @@ class App:
             return 0
 
         return await until_signal(main, bot.close)
+
+
+def _interaction_fields(interaction: Any) -> dict[str, object]:
+    data = interaction.data if isinstance(interaction.data, dict) else {}
+    options = data.get("options") or []
+    url = next((o.get("value") for o in options if isinstance(o, dict) and o.get("name") == "url"), None)
+    return {"guild": interaction.guild_id, "channel": interaction.channel_id, "command": data.get("name"),
+            "url": url if isinstance(url, str) else None}
+
+
+def tag_interactions(tree: Any) -> None:
+    """Put guild, channel, command and url on every log line about a slash command, its errors included."""
+    original = getattr(tree, "_from_interaction", None)
+    if original is None:  # discord.py internals moved: lines just lose their context fields
+        log.debug("CommandTree._from_interaction not found; interaction log lines carry no context")
+        return
+
+    def tagged(interaction: Any) -> None:
+        # discord.py starts one task per interaction in here; a task copies the context it is
+        # created in, so the fields follow the command and its error handler, and nothing else.
+        with log_context(**_interaction_fields(interaction)):
+            original(interaction)
+
+    tree._from_interaction = tagged
 
 
 async def until_signal(main: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]] | None) -> int:

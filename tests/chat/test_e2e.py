@@ -346,3 +346,7 @@ def test_zz_sigterm_stops_cleanly_and_logs_no_secret(env: tuple[FakeDiscord, str
     assert "Traceback" not in log
     records = [json.loads(line) for line in log.splitlines() if line.strip()]  # JSON logs: one object a line
     assert any(r["message"] == "stopping on signal" for r in records)
+    # Lines about a slash command carry its guild, channel, command and url as fields.
+    refusals = [r for r in records if r["logger"] == "bot.chat.errors" and r["message"].startswith("/brief")]
+    assert refusals and all(r["command"] == "brief" and r["guild"] == GUILD_ID and r["url"].startswith("http")
+                            and "channel" in r for r in refusals), refusals
