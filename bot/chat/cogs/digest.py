@@ -66,7 +66,7 @@ class ProgressReply:
                                                                   allowed_mentions=NO_PINGS)
                     self.shown = text
                     self.edits += 1
-                except discord.HTTPException as err:  # progress is a courtesy; the digest goes on
+                except Exception as err:  # progress is a courtesy: no failure of it may touch the digest
                     log.warning("could not show /digest progress: %s", err)
             if await self._stopped_within(self.every):
                 return
