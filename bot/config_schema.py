@@ -4,7 +4,7 @@ The walk works on `yaml.compose` nodes rather than loaded Python objects because
 nodes keep their line and column: every problem can then say exactly where it is. The
 schema is the dataclasses themselves (field names, type hints, defaults), so a field a
 module adds to bot/settings.py is checked for its type without touching this file;
-`RULES` adds ranges and value checks on top.
+`RULES` (bot/config_rules.py) adds ranges and value checks on top.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
 from typing import Any, Literal
 
@@ -24,112 +24,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from bot import config_checks as checks
+from bot.config_rules import INTERNAL, LIST_RULES, NORMALISE, RULES, SNOWFLAKES, SPECIAL_KEYS
 from bot.settings import (
-    CommandSettings,
-    DefaultsSettings,
     DigestSettings,
-    DiscordSettings,
     FeedSettings,
-    FetchSettings,
-    LoggingSettings,
-    OpsSettings,
     Settings,
-    StorageSettings,
 )
 
-Rule = Callable[[Any], "str | None"]
 _INVALID: Any = object()  # a value that failed validation; its field keeps the default
 _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
 _ENV = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def _value(check: Callable[[str], str | None]) -> Rule:
-    """Turn a config_checks reason into a full message that quotes the value."""
-
-    def rule(value: Any) -> str | None:
-        reason = check(value)
-        return f"{checks.quote(value)} {reason}" if reason else None
-
-    return rule
-
-
-def _num(value: float) -> str:
-    """2.0 -> "2", 2.5 -> "2.5": numbers as the admin would have typed them."""
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _between(low: int, high: int) -> Rule:
-    return lambda v: None if low <= v <= high else f"must be between {low} and {high}, got {_num(v)}"
-
-
-def _at_least(low: int) -> Rule:
-    return lambda v: None if v >= low else f"must be at least {low}, got {_num(v)}"
-
-
-def _positive(v: float) -> str | None:
-    return None if v > 0 else f"must be greater than 0, got {_num(v)}"
-
-
-def _not_blank(v: str) -> str | None:
-    return None if v.strip() else "must not be empty"
-
-
-# Checks applied to each value (each item, for list fields) after its type is known.
-RULES: dict[tuple[type, str], Rule] = {
-    (DiscordSettings, "shard_count"): _at_least(1),
-    (DiscordSettings, "shard_ids"): _at_least(0),
-    (DefaultsSettings, "language"): _value(checks.check_language),
-    (DefaultsSettings, "algorithm"): _value(checks.check_algorithm),
-    (DefaultsSettings, "sentences"): _between(1, 10),
-    (DefaultsSettings, "max_actors"): _at_least(0),
-    (DefaultsSettings, "max_related"): _at_least(0),
-    (FetchSettings, "connect_timeout"): _positive,
-    (FetchSettings, "timeout"): _positive,
-    (FetchSettings, "extract_timeout"): _positive,
-    (FetchSettings, "max_bytes"): _positive,
-    (FetchSettings, "max_redirects"): _at_least(0),
-    (FetchSettings, "max_url_length"): _at_least(16),
-    (FetchSettings, "concurrency"): _at_least(1),
-    (FetchSettings, "per_host_concurrency"): _at_least(1),
-    (FetchSettings, "allow_hosts"): _value(checks.check_host),
-    (FetchSettings, "allow_ports"): _between(1, 65535),
-    (FetchSettings, "user_agent"): _not_blank,
-    (FeedSettings, "id"): _value(checks.check_id),
-    (FeedSettings, "url"): _value(checks.check_http_url),
-    (FeedSettings, "language"): _value(checks.check_language),
-    (FeedSettings, "include"): _not_blank,
-    (FeedSettings, "exclude"): _not_blank,
-    (FeedSettings, "include_regex"): _value(checks.check_regex),
-    (FeedSettings, "exclude_regex"): _value(checks.check_regex),
-    (FeedSettings, "max_items"): _at_least(1),
-    (DigestSettings, "id"): _value(checks.check_id),
-    (DigestSettings, "schedule"): _value(checks.check_cron),
-    (DigestSettings, "timezone"): _value(checks.check_timezone),
-    (DigestSettings, "max_stories"): _between(1, 50),
-    (DigestSettings, "sentences"): _between(1, 10),
-    (StorageSettings, "path"): _not_blank,
-    (LoggingSettings, "level"): _value(checks.check_log_level),
-    (CommandSettings, "brief_cooldown"): _at_least(0),
-    (CommandSettings, "max_concurrent_briefings"): _at_least(1),
-    (OpsSettings, "host"): _not_blank,
-    (OpsSettings, "port"): _between(1, 65535),
-}
-# Checks on a whole list field.
-LIST_RULES: dict[tuple[type, str], Rule] = {
-    (DigestSettings, "feeds"): lambda v: None if v else "must name at least one feed",
-}
-# Discord ids: YAML ints or digit strings (ids above 2**53 are often quoted to survive JSON tools).
-SNOWFLAKES: set[tuple[type, str]] = {(DiscordSettings, "guilds"), (DiscordSettings, "admin_channel"), (DigestSettings, "channel")}
-NORMALISE: dict[tuple[type, str], Callable[[Any], Any]] = {
-    (LoggingSettings, "level"): str.upper,
-    (FetchSettings, "allow_hosts"): str.lower,
-}
-# Keys refused with a specific explanation instead of "unknown key".
-SPECIAL_KEYS: dict[tuple[type, str], str] = {
-    (DiscordSettings, "token"): "secrets are not read from the file: set the DISCORD_TOKEN environment variable",
-}
-INTERNAL = {(Settings, "source"), (Settings, "from_env")}
 
 
 def _is_null(node: Node) -> bool:
