@@ -14,7 +14,7 @@ import aiohttp
 from bot.delivery import Delivery
 from bot.errors import BriefingError, ConfigError
 from bot.explain import explain
-from bot.feedsync import FeedOutcome, FeedSync, HealthPolicy, HostLimiter, Progress, report_progress
+from bot.feedsync import FeedOutcome, FeedSync, HealthPolicy, HostLimiter, Notify, Progress, report_progress
 from bot.models import Briefing, Story
 from bot.news.digest import Candidate, build_story, group_and_rank, lead_order, to_row
 from bot.news.feeds import FeedFilter, item_key
@@ -112,10 +112,8 @@ class DigestService:
         feed_ids = list(dict.fromkeys(f for d in digests for f in d.feeds))
         # Runs are serialised: two overlapping runs of one digest could pick the same items.
         async with self._lock:
-            sync = FeedSync(self.store, self.session, self.settings.fetch, fetcher=self._fetcher or _default_fetcher(),
-                            runner=self._runner, limiter=self.limiter, clock=self.clock, policy=self.policy)
-            outcomes = await sync.refresh([self.feeds[f] for f in feed_ids], dry_run=dry_run,
-                                          progress=progress, notify=delivery.notify_admin)
+            outcomes = await self.refresh_feeds(feed_ids, notify=delivery.notify_admin, progress=progress,
+                                                dry_run=dry_run)
             reports = []
             for digest in digests:
                 report = await self._run_one(digest, delivery, outcomes, dry_run, progress)
@@ -123,6 +121,19 @@ class DigestService:
                     await self.store.record_run(digest.id, scheduled or report.generated, self.clock())
                 reports.append(report)
         return reports
+
+    async def refresh_feeds(self, feed_ids: Sequence[str], *, notify: Notify | None = None,
+                            progress: Progress | None = None, dry_run: bool = False) -> dict[str, FeedOutcome]:
+        """Fetch these configured feeds (each distinct URL once) and store what is new; no digest runs.
+
+        The digest runs use it for their fetch step, and a background poller may call it on its own."""
+        unknown = [f for f in feed_ids if f not in self.feeds]
+        if unknown:
+            raise ConfigError(f"unknown feed id(s) {', '.join(unknown)}")
+        sync = FeedSync(self.store, self.session, self.settings.fetch, fetcher=self._fetcher or _default_fetcher(),
+                        runner=self._runner, limiter=self.limiter, clock=self.clock, policy=self.policy)
+        return await sync.refresh([self.feeds[f] for f in dict.fromkeys(feed_ids)], dry_run=dry_run,
+                                  progress=progress, notify=notify)
 
     async def _runner(self, fn: Any, *args: Any) -> Any:
         workers = getattr(self.briefer, "workers", None)

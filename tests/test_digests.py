@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.digests import DigestService
+from bot.errors import ConfigError
 from bot.feedsync import HealthPolicy
 from bot.news.fetch import make_session
 from bot.settings import DigestSettings, FeedSettings
@@ -267,3 +268,16 @@ async def test_unexpected_briefer_failure_falls_back_and_run_survives(server: Fe
         answer = await service.why(server.base + "/b/comet")
     assert [s.briefing.headline for s in chat.stories] == [OTHER[0].title] and report.posted == 1
     assert "internal error (RuntimeError)" in answer
+
+
+async def test_refresh_feeds_fetches_without_running_a_digest(server: FeedServer, tmp_path: Path) -> None:
+    server.publish("/b.xml", "atom", OTHER)
+    async with Harness(server, str(tmp_path / "db.sqlite")) as service:
+        outcomes = await service.refresh_feeds(["a", "b", "a"])
+        state = await service.store.feed_state("b")
+        with pytest.raises(ConfigError, match="nope"):
+            await service.refresh_feeds(["nope"])
+        last = await service.store.last_run("morning")
+    assert set(outcomes) == {"a", "b"} and outcomes["b"].status == "fetched" and outcomes["b"].new_items == 1
+    assert server.hits["/a.xml"] == 1 and "/c.json" not in server.hits
+    assert state is not None and state.seq is not None and last is None
