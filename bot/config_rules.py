@@ -53,6 +53,10 @@ def _positive(v: float) -> str | None:
     return None if v > 0 else f"must be greater than 0, got {_num(v)}"
 
 
+def _off_or_at_least(low: int) -> Rule:
+    return lambda v: None if v == 0 or v >= low else f"must be 0 (off) or at least {low}, got {_num(v)}"
+
+
 def _not_blank(v: str) -> str | None:
     return None if v.strip() else "must not be empty"
 
@@ -77,6 +81,11 @@ RULES: dict[tuple[type, str], Rule] = {
     (FetchSettings, "allow_hosts"): _value(checks.check_host),
     (FetchSettings, "allow_ports"): _between(1, 65535),
     (FetchSettings, "user_agent"): _not_blank,
+    # Polling a feed more often than every 30 s is impolite and gains nothing.
+    (FetchSettings, "feed_interval"): _off_or_at_least(30),
+    (FetchSettings, "retry_base"): _positive,
+    (FetchSettings, "retry_max"): _positive,
+    (FetchSettings, "pause_after_failures"): _at_least(1),
     (FeedSettings, "id"): _value(checks.check_id),
     (FeedSettings, "url"): _value(checks.check_http_url),
     (FeedSettings, "language"): _value(checks.check_language),
@@ -85,6 +94,7 @@ RULES: dict[tuple[type, str], Rule] = {
     (FeedSettings, "include_regex"): _value(checks.check_regex),
     (FeedSettings, "exclude_regex"): _value(checks.check_regex),
     (FeedSettings, "max_items"): _at_least(1),
+    (FeedSettings, "interval"): _off_or_at_least(30),
     (DigestSettings, "id"): _value(checks.check_id),
     (DigestSettings, "schedule"): _value(checks.check_cron),
     (DigestSettings, "timezone"): _value(checks.check_timezone),

@@ -54,6 +54,10 @@ class FetchSettings:
     allow_ports: tuple[int, ...] = ()
     user_agent: str = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief)"
     extract_timeout: float = 20.0
+    feed_interval: float = 900.0
+    retry_base: float = 60.0
+    retry_max: float = 6 * 3600.0
+    pause_after_failures: int = 5
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class FeedSettings:
     max_items: int = 20
     first_fetch: Literal["store", "post"] = "store"
     priority: int = 0
+    interval: float | None = None
 
 
 @dataclass(frozen=True)

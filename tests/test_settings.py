@@ -209,7 +209,8 @@ BAD = [
         "fetch:\n  zzz: 5\n",
         "config.yaml:2:3 fetch.zzz: unknown key (valid keys here: connect_timeout, timeout, max_bytes, "
         "max_redirects, max_url_length, concurrency, per_host_concurrency, allow_private_networks, "
-        "allow_hosts, allow_ports, user_agent, extract_timeout)",
+        "allow_hosts, allow_ports, user_agent, extract_timeout, feed_interval, retry_base, retry_max,"
+        " pause_after_failures)",
         id="unknown-key-lists-valid",
     ),
     pytest.param(
@@ -501,3 +502,25 @@ def test_random_text_gives_settings_or_config_error_only() -> None:
             assert isinstance(result, Settings)
 
     check()
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("feed_interval", "10", "must be 0 (off) or at least 30, got 10"),
+    ("pause_after_failures", "0", "must be at least 1, got 0"),
+    ("retry_base", "-1", "must be greater than 0, got -1"),
+])
+def test_polling_and_backoff_keys_are_checked(key: str, value: str, message: str) -> None:
+    """The polling interval and the failure backoff refuse values that make no sense, naming the key."""
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(f"fetch:\n  {key}: {value}\n")
+    assert f"fetch.{key}: {message}" in str(caught.value)
+
+
+def test_polling_and_backoff_keys_are_read() -> None:
+    """Valid values reach the typed settings, per feed too."""
+    settings = parse_settings(
+        "fetch:\n  feed_interval: 0\n  retry_base: 30\n  retry_max: 600\n  pause_after_failures: 3\n"
+        "feeds:\n  - id: a\n    url: https://example.com/feed\n    interval: 120\n")
+    assert (settings.fetch.feed_interval, settings.fetch.retry_base, settings.fetch.retry_max,
+            settings.fetch.pause_after_failures) == (0, 30, 600, 3)
+    assert settings.feeds[0].interval == 120
