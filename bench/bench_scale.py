@@ -1,0 +1,334 @@
+"""Scale figures for issue 7: feeds polled per minute per core, peak memory, and two processes on PostgreSQL.
+
+1. One bot process polls N feeds (default 2,000) served from 127.0.0.1 by a server in a separate
+   process (its CPU is not counted). A priming round stores validators (every feed 200 OK, parsed
+   in the worker pool), then rounds where every feed answers 304 go through the real
+   DigestService.refresh_feeds / FeedSync path with fetch.feed_interval 0, so each round fetches
+   every feed. Reported per round: wall time and the bot's CPU seconds (its main process by
+   time.process_time, plus its worker processes from /proc); feeds/min per core is
+   fetches / (CPU seconds / 60). Done at the default fetch.concurrency and at a higher one.
+2. Peak memory (ru_maxrss) of that process after the 200 round and after the 304 rounds, and the
+   peak of each of its worker processes (VmHWM).
+3. Two bot processes on one PostgreSQL database refresh the same feeds for --seconds with
+   fetch.feed_interval = --interval, each polling every interval / --ticks. The server logs every
+   request with the process's User-Agent: requests per feed per interval (target 1), per process.
+   Needs NEWSBRIEF_TEST_PG_URL (see .ci/pg-start); skipped, and said so, without it.
+
+All feeds are on one host, so per_host_concurrency is set equal to concurrency (real feeds spread
+over many hosts, where the per-host cap rarely binds).
+
+    .venv/bin/python bench/bench_scale.py [--feeds 2000] [--items 20] [--seconds 60] [--interval 20]
+        [--concurrency-high 64] [--rounds 3] [--json out.json] [--skip-pg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._feedserver import serve_in_process, start_conditional_feeds  # noqa: E402
+from bot.digests import DigestService  # noqa: E402
+from bot.news.fetch import make_session  # noqa: E402
+from bot.news.service import BriefingService  # noqa: E402
+from bot.news.workers import Workers, pin_blas_threads  # noqa: E402
+from bot.settings import DigestSettings, FeedSettings, FetchSettings, Settings, StorageSettings  # noqa: E402
+from bot.store_factory import open_store  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def proc_peak_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pids(workers: Workers) -> list[int]:
+    """The pids of a started process pool's workers (none for a thread pool)."""
+    pool = workers._pool
+    return sorted(getattr(pool, "_processes", {}) or {})
+
+
+def self_peak_mb() -> float:
+    """This process's ru_maxrss in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bot_settings(base: str, feeds: int, *, concurrency: int, interval: float, storage: StorageSettings,
+                 user_agent: str | None = None) -> Settings:
+    """Settings for N feeds on the bench server, polled with this concurrency and feed interval."""
+    host = base.split("//", 1)[1]
+    fetch = FetchSettings(allow_hosts=(host,), timeout=60.0, concurrency=concurrency,
+                          per_host_concurrency=concurrency, feed_interval=interval,
+                          **({"user_agent": user_agent} if user_agent else {}))
+    feed_list = tuple(FeedSettings(id=f"f{n}", url=f"{base}/feed/{n}.xml", name=f"Outlet {n}") for n in range(feeds))
+    # One digest names every feed, as a config must; the bench never runs it.
+    digest = DigestSettings(id="all", channel=1, schedule="0 7 * * *", feeds=tuple(f.id for f in feed_list))
+    return Settings(feeds=feed_list, digests=(digest,), fetch=fetch, storage=storage)
+
+
+class Bot:
+    """The bot side of one process: store, session, worker pool and DigestService, as bot/app.py wires them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.workers = Workers(mode="process")
+        self.store: Any = None
+        self.session: Any = None
+        self.service: DigestService | None = None
+
+    async def __aenter__(self) -> Bot:
+        self.store = await open_store(self.settings.storage)
+        self.session = make_session(self.settings.fetch)
+        await self.workers.start()
+        self.service = DigestService(self.settings, self.store, self.session,
+                                     BriefingService(self.settings, self.session, self.workers))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.close()
+        await self.store.close()
+        self.workers.close()
+
+    def cpu(self) -> float:
+        """CPU seconds of this process and its live workers so far."""
+        return time.process_time() + sum(proc_cpu(p) for p in worker_pids(self.workers))
+
+    async def poll(self) -> dict[str, Any]:
+        """One refresh of every configured feed: wall and CPU seconds, and the outcomes by status."""
+        assert self.service is not None
+        cpu, wall = self.cpu(), time.perf_counter()
+        outcomes = await self.service.refresh_feeds([f.id for f in self.settings.feeds])
+        wall, cpu = time.perf_counter() - wall, self.cpu() - cpu
+        return {"wall": wall, "cpu": cpu, "statuses": dict(Counter(o.status for o in outcomes.values()))}
+
+
+def fetched(statuses: dict[str, int]) -> int:
+    """How many feeds a round actually asked the server for."""
+    return statuses.get("fetched", 0) + statuses.get("not_modified", 0)
+
+
+async def server_statuses(base: str) -> dict[str, int]:
+    """What the server answered since its last reset, by status and by validator the feed offers."""
+    async with aiohttp.ClientSession() as control, control.get(base + "/_log") as resp:
+        log = await resp.json()
+    # Feeds numbered 3 mod 4 send no ETag: their 304s answer If-Modified-Since alone.
+    return dict(Counter(f"{status} ({'Last-Modified only' if int(path[6:-4]) % 4 == 3 else 'ETag'})"
+                        for _, path, status, _ in log))
+
+
+async def single_process(base: str, feeds: int, concurrencies: list[int], rounds: int) -> dict[str, Any]:
+    """Figures 1 and 2: the priming round, then `rounds` all-304 rounds at each concurrency."""
+    out: dict[str, Any] = {"feeds": feeds, "rounds": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = StorageSettings(path=str(Path(tmp) / "scale.db"))
+        settings = bot_settings(base, feeds, concurrency=concurrencies[0], interval=0.0, storage=storage)
+        async with Bot(settings) as bot:
+            assert bot.service is not None
+            out["rss_start_mb"] = self_peak_mb()
+            prime = await bot.poll()
+            out["prime"] = prime
+            out["rss_after_200_mb"] = self_peak_mb()
+            print(f"priming round (200 OK, parsed): {prime['wall']:.1f} s wall, {prime['cpu']:.1f} s CPU "
+                  f"(main + workers), {prime['statuses']}; main ru_maxrss {out['rss_after_200_mb']:.0f} MB", flush=True)
+            async with aiohttp.ClientSession() as control:
+                await control.post(base + "/_reset")
+            for concurrency in concurrencies:
+                bot.service.update_settings(replace(settings, fetch=replace(
+                    settings.fetch, concurrency=concurrency, per_host_concurrency=concurrency)))
+                for r in range(rounds):
+                    res = await bot.poll()
+                    res.update(concurrency=concurrency, round=r + 1,
+                               per_min_core=fetched(res["statuses"]) / (res["cpu"] / 60) if res["cpu"] else 0.0,
+                               per_min_wall=fetched(res["statuses"]) / (res["wall"] / 60))
+                    out["rounds"].append(res)
+                    print(f"304 round {r + 1} at concurrency {concurrency}: {res['wall']:.2f} s wall, "
+                          f"{res['cpu']:.2f} s CPU -> {res['per_min_core']:,.0f} feeds/min per core "
+                          f"({res['per_min_wall']:,.0f} feeds/min wall), {res['statuses']}", flush=True)
+            out["rss_after_304_mb"] = self_peak_mb()
+            out["server"] = await server_statuses(base)
+            print(f"the server saw, over the 304 rounds: {out['server']}", flush=True)
+            out["worker_peak_mb"] = [proc_peak_mb(p) for p in worker_pids(bot.workers)]
+    print(f"peak memory, {feeds} feeds: main process ru_maxrss {out['rss_start_mb']:.0f} MB at start, "
+          f"{out['rss_after_200_mb']:.0f} MB after the 200 round, {out['rss_after_304_mb']:.0f} MB after the 304 "
+          f"rounds; workers' peaks {', '.join(f'{m:.0f}' for m in out['worker_peak_mb'])} MB", flush=True)
+    return out
+
+
+def summarise(result: dict[str, Any], concurrencies: list[int]) -> None:
+    """Print the median 304 figures per concurrency."""
+    for concurrency in concurrencies:
+        rows = sorted((r for r in result["rounds"] if r["concurrency"] == concurrency), key=lambda r: r["per_min_core"])
+        if rows:
+            mid = rows[len(rows) // 2]
+            print(f"median at concurrency {concurrency}: {mid['per_min_core']:,.0f} feeds/min per core, "
+                  f"{mid['wall']:.2f} s wall for {fetched(mid['statuses'])} feeds")
+
+
+async def child_main(args: argparse.Namespace) -> int:
+    """One of the two PostgreSQL processes: wait for 'go' on stdin, poll for --seconds, print JSON."""
+    settings = bot_settings(args.base, args.feeds, concurrency=args.concurrency, interval=args.interval,
+                            storage=StorageSettings(url=args.pg_url), user_agent=f"newsbrief-bench/{args.name}")
+    async with Bot(settings) as bot:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        polls = []
+        started = time.perf_counter()
+        tick = args.interval / args.ticks
+        while time.perf_counter() - started < args.seconds:
+            due = started + len(polls) * tick
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            polls.append(await bot.poll())
+        result = {"name": args.name, "polls": polls, "wall": time.perf_counter() - started,
+                  "rss_mb": self_peak_mb(), "worker_peak_mb": [proc_peak_mb(p) for p in worker_pids(bot.workers)]}
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+def repeats(log: list[list[Any]], interval: float) -> dict[str, Any]:
+    """From the server's log: requests per user agent, and fetches of a feed sooner than `interval` after its last."""
+    by_feed: dict[str, list[float]] = {}
+    for t, path, _, _ in log:
+        by_feed.setdefault(path, []).append(t)
+    early = sum(1 for times in by_feed.values() for a, b in itertools.pairwise(times) if b - a < interval)
+    return {"requests": len(log), "by_process": dict(Counter(ua.rsplit("/", 1)[-1] for *_, ua in log)),
+            "by_status": dict(Counter(str(status) for _, _, status, _ in log)), "sooner_than_interval": early}
+
+
+async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Figure 3: two bot processes on a fresh PostgreSQL database poll the same feeds for --seconds."""
+    import asyncpg  # only this part needs it
+
+    name = f"bench_scale_{os.getpid()}"
+    admin = await asyncpg.connect(pg_url)
+    await admin.execute(f"CREATE DATABASE {name}")
+    url = urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    procs = []
+    try:
+        for who in ("A", "B"):
+            procs.append(await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--child", "--name", who, "--base", base, "--pg-url", url,
+                "--feeds", str(args.feeds), "--seconds", str(args.seconds), "--interval", str(args.interval),
+                "--ticks", str(args.ticks), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
+        for proc in procs:
+            assert proc.stdout is not None
+            while (await proc.stdout.readline()).strip() != b"ready":
+                pass
+        async with aiohttp.ClientSession() as control:
+            await control.post(base + "/_reset")
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write(b"go\n")
+                await proc.stdin.drain()
+            outputs = [json.loads((await proc.communicate())[0].decode().strip().splitlines()[-1]) for proc in procs]
+            async with control.get(base + "/_log") as resp:
+                log = await resp.json()
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        await admin.close()
+    seen = repeats(log, args.interval)
+    intervals = args.seconds / args.interval
+    seen.update(processes=outputs, interval=args.interval, seconds=args.seconds,
+                per_feed_per_interval=seen["requests"] / args.feeds / intervals)
+    windows = math.ceil(args.seconds / args.interval)
+    per_window = Counter(min(int(t // args.interval), windows - 1) for t, *_ in log)
+    seen["requests_per_window"] = [per_window.get(w, 0) for w in range(windows)]
+    for out in outputs:
+        statuses: Counter[str] = Counter()
+        for poll in out["polls"]:
+            statuses.update(poll["statuses"])
+        print(f"process {out['name']}: {len(out['polls'])} polls in {out['wall']:.1f} s (longest "
+              f"{max(p['wall'] for p in out['polls']):.1f} s), outcomes {dict(statuses)}, ru_maxrss "
+              f"{out['rss_mb']:.0f} MB, workers' peaks {', '.join(f'{m:.0f}' for m in out['worker_peak_mb'])} MB")
+    print(f"two processes on PostgreSQL, {args.feeds} feeds, feed_interval {args.interval:.0f} s, {args.seconds:.0f} s: "
+          f"{seen['requests']} requests ({seen['by_process']}, {seen['by_status']}), per interval window "
+          f"{seen['requests_per_window']}, {seen['per_feed_per_interval']:.2f} requests per feed per interval "
+          f"(target 1), {seen['sooner_than_interval']} fetches sooner than the interval after the last one")
+    return seen
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the server, run the figures and print them; the figures as data."""
+    pin_blas_threads()
+    base, server = serve_in_process(start_conditional_feeds, args.feeds, args.items)
+    concurrencies = [FetchSettings().concurrency, args.concurrency_high]
+    report: dict[str, Any] = {"feeds": args.feeds, "items": args.items, "cpus": os.cpu_count(),
+                              "default_concurrency": concurrencies[0], "high_concurrency": concurrencies[1]}
+    try:
+        report["single"] = await single_process(base, args.feeds, concurrencies, args.rounds)
+        summarise(report["single"], concurrencies)
+        pg_url = os.environ.get("NEWSBRIEF_TEST_PG_URL")
+        if args.skip_pg:
+            report["pg"] = {"skipped": "--skip-pg"}
+        elif not pg_url:
+            print("two processes on PostgreSQL: skipped, NEWSBRIEF_TEST_PG_URL is not set "
+                  "(eval \"$(.ci/pg-start)\" starts a server)")
+            report["pg"] = {"skipped": "NEWSBRIEF_TEST_PG_URL not set"}
+        else:
+            report["pg"] = await run_two_processes(base, pg_url, args)
+    finally:
+        server.kill()
+    return report
+
+
+def cli() -> int:
+    """Parse the arguments and run the bench (or, with --child, one PostgreSQL process)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20, help="items per feed")
+    parser.add_argument("--rounds", type=int, default=3, help="304 rounds at each concurrency")
+    parser.add_argument("--concurrency-high", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long the two PostgreSQL processes poll")
+    parser.add_argument("--interval", type=float, default=20.0,
+                        help="fetch.feed_interval of the two PostgreSQL processes, in seconds")
+    parser.add_argument("--ticks", type=int, default=4, help="polls per interval in each PostgreSQL process")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--skip-pg", action="store_true", help="only the single-process figures")
+    # Internal: how the PostgreSQL part starts each bot process.
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--name", default="A", help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--pg-url", help=argparse.SUPPRESS)
+    parser.add_argument("--concurrency", type=int, default=FetchSettings().concurrency, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return asyncio.run(child_main(args))
+    report = asyncio.run(main(args))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
