@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from bot.config_manager import ConfigManager, ReloadResult
 from bot.delivery import Delivery
@@ -22,9 +22,11 @@ from bot.news.service import BriefingService
 from bot.news.workers import Workers
 from bot.ops.http import OpsServer
 from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits
-from bot.scheduler import Scheduler
+from bot.scheduler import Owns, Scheduler
 from bot.settings import Settings
+from bot.sharding import ShardPlan, channel_owner, resolve_shards
 from bot.store import Store
+from bot.store_factory import StoreLike, is_pg_url, open_store
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ class App:
         self.background = _Background()
         self.scheduler: Scheduler | None = None
         self.delivery: Delivery | None = None  # where admin notices go, once a front-end runs
-        self.store: Store | None = None
+        self.store: StoreLike | None = None
         self.digests: MeteredDigestService | None = None
         self.ops: OpsServer | None = None
         self.gateway_ok: Callable[[], bool] = lambda: True  # console mode: there is no gateway to lose
@@ -150,12 +152,14 @@ class App:
         await self.workers.start()
         try:
             # Opened even without digests: a reload may add the first one, and /why reads it.
-            self.store = await Store.open(settings.storage.path)
+            self.store = await open_store(settings.storage)
         except BriefingError as err:
             log.error("digests disabled: cannot open the store: %s", err)
         if self.store is not None:
             try:
-                self.digests = MeteredDigestService(settings, self.store, self.session, self.service)
+                # DigestService is annotated with the SQLite Store; PgStore keeps the same contract (StoreLike).
+                store = cast(Store, self.store)
+                self.digests = MeteredDigestService(settings, store, self.session, self.service)
                 self.digests.metrics = self.metrics
             except BriefingError as err:
                 log.error("digests disabled: %s", err)
@@ -200,12 +204,13 @@ class App:
         """Health check: a configuration is loaded."""
         return isinstance(self.config.current, Settings)
 
-    def start_scheduler(self, delivery: Delivery) -> Scheduler | None:
-        """Run scheduled digests through `delivery` (also where admin notices go); None without a store."""
+    def start_scheduler(self, delivery: Delivery, owns: Owns | None = None) -> Scheduler | None:
+        """Run scheduled digests through `delivery` (also where admin notices go); None without a store.
+        `owns` limits the run to this process's digests (sharding)."""
         self.delivery = delivery
         if self.digests is None:
             return None
-        self.scheduler = Scheduler(self.digests, delivery)
+        self.scheduler = Scheduler(self.digests, delivery, owns=owns)
         self.background.start(self.scheduler.run_forever(), "scheduler")
         return self.scheduler
 
@@ -261,10 +266,12 @@ class App:
 
     async def run(self) -> int:
         """Start, run Discord (with a token) or the console until stopped, then stop; returns the exit code."""
+        # Checked before anything opens: a wrong shard setting must stop the process at once, with exit 2.
+        plan = resolve_shards(self.settings.discord) if self.token else ShardPlan()
         try:
             await self.start()
             if self.token:
-                return await self._run_discord(self.token)
+                return await self._run_discord(self.token, plan)
             return await self._run_console()
         finally:
             await self.stop()
@@ -278,20 +285,27 @@ class App:
         # The console's stdin reader is a daemon thread: cancelling its task is the whole stop.
         return await until_signal(console.run, None)
 
-    async def _run_discord(self, token: str) -> int:
-        from bot.chat.client import NewsBot, apply_env_overrides
+    async def _run_discord(self, token: str, plan: ShardPlan) -> int:
+        from bot.chat.client import apply_env_overrides, make_bot
         from bot.chat.delivery import DiscordDelivery
 
         assert self.frontend is not None
         frontend = self.frontend
         apply_env_overrides()
-        bot = NewsBot(frontend)
+        if plan.partial and not is_pg_url(self.settings.storage.url):
+            log.warning("running %s on SQLite: the other shards' processes cannot share this state; "
+                        "set storage.url to a PostgreSQL database", plan.describe())
+        log.info("connecting to Discord: %s", plan.describe())
+        bot = make_bot(frontend, plan)
+        # Only a process that runs some of the shards leaves digests to others; with every shard here, a
+        # channel missing from the cache is still posted to (fetched over REST), as without sharding.
+        owns = channel_owner(bot, plan) if plan.partial else None
         self.gateway_ok = lambda: bot.is_ready() and not bot.is_closed()
         tag_interactions(bot.tree)
 
         async def schedule_when_ready() -> None:
             await bot.wait_until_ready()
-            self.start_scheduler(DiscordDelivery(bot, lambda: frontend.settings))
+            self.start_scheduler(DiscordDelivery(bot, lambda: frontend.settings), owns)
 
         async def main() -> int:
             # bot.start, not bot.run: run() would install discord.py's own log handler beside ours.

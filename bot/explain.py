@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.settings import Settings
-from bot.store import Store
+from bot.store_factory import StoreLike
 
 
 def _when(value: str | None) -> str:
@@ -40,7 +40,7 @@ def _delivery_line(item: dict[str, Any], d: dict[str, Any], feed_name: str) -> s
     return f"not posted by digest {digest}: {reason} (at {_when(d['at'])})"
 
 
-async def explain(store: Store, settings: Settings, url: str) -> str:
+async def explain(store: StoreLike, settings: Settings, url: str) -> str:
     """Every fact the store holds about url, in sentences."""
     items: list[dict[str, Any]] = []
     for variant in _variants(url):

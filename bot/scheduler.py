@@ -10,19 +10,25 @@ from datetime import datetime
 from bot.delivery import Delivery
 from bot.digests import DigestService
 from bot.schedule import Clock, utc_now
-from bot.settings import Settings
+from bot.settings import DigestSettings, Settings
 
 log = logging.getLogger(__name__)
 
 Sleeper = Callable[[float], Awaitable[None]]
+# Whether this process runs a digest (sharding: the process whose shard holds the channel's guild).
+Owns = Callable[[DigestSettings], bool]
 
 
 class Scheduler:
-    """Runs due digests together (so shared feeds are fetched once); `clock` and `sleep` are injectable."""
+    """Runs due digests together (so shared feeds are fetched once); `clock` and `sleep` are injectable.
+
+    With `owns`, only the digests it accepts are run or recorded: another process runs (and records) the rest.
+    """
 
     def __init__(self, service: DigestService, delivery: Delivery, clock: Clock = utc_now,
-                 sleep: Sleeper | None = None, max_sleep: float = 300.0) -> None:
+                 sleep: Sleeper | None = None, max_sleep: float = 300.0, owns: Owns | None = None) -> None:
         self.service = service
+        self.owns = owns
         self.delivery = delivery
         self.clock = clock
         self.max_sleep = max_sleep
@@ -41,18 +47,26 @@ class Scheduler:
         self._stopped = True
         self._wake.set()
 
+    def owned(self) -> list[DigestSettings]:
+        """The configured digests this process runs now (ownership can change as guilds come and go)."""
+        digests = self.service.settings.digests
+        if self.owns is None:
+            return list(digests)
+        owns = self.owns
+        return [d for d in digests if owns(d)]
+
     async def _last(self, digest_id: str) -> datetime:
         last = await self.service.store.last_run(digest_id)
         assert self._started is not None
         return last or self._started
 
     async def catch_up(self, now: datetime | None = None) -> list[str]:
-        """At start: run each digest that missed a slot while the bot was down, once at most."""
+        """At start: run each owned digest that missed a slot while the bot was down, once at most."""
         now = now or self.clock()
         self._started = now
         due: list[str] = []
         skipped: list[str] = []
-        for digest in self.service.settings.digests:
+        for digest in self.owned():
             last = await self.service.store.last_run(digest.id)
             slot = self.service.schedules[digest.id].previous_at_or_before(now)
             if last is None:
@@ -70,11 +84,11 @@ class Scheduler:
         return due
 
     async def due(self, now: datetime) -> list[str]:
-        """The digests whose next slot after their last run is at or before now."""
+        """The owned digests whose next slot after their last run is at or before now."""
         if self._started is None:
             self._started = now
         out = []
-        for digest in self.service.settings.digests:
+        for digest in self.owned():
             if self.service.schedules[digest.id].next_after(await self._last(digest.id)) <= now:
                 out.append(digest.id)
         return out
@@ -100,9 +114,11 @@ class Scheduler:
                 log.exception("could not notify the admins")
 
     async def seconds_to_next(self, now: datetime) -> float:
-        """Seconds until the earliest next slot (capped at max_sleep)."""
+        """Seconds until the earliest next slot of an owned digest (capped at max_sleep, so that a digest
+        this process comes to own is looked at again within max_sleep)."""
         waits = [self.max_sleep]
-        for digest in self.service.settings.digests:
+        # Another process's digest is never waited for: its stored last run may lag, and would spin the loop.
+        for digest in self.owned():
             nxt = self.service.schedules[digest.id].next_after(await self._last(digest.id))
             waits.append((nxt - now).total_seconds())
         return max(0.0, min(waits))

@@ -2,8 +2,12 @@
 
 Runs in its own thread and event loop so that synchronous tests can drive a bot subprocess against it.
 Facts it honours: discord.py accepts JSON only with content type exactly `application/json`, retries a 429
-only when it carries a `Via` header, connects an unsharded client straight to its DEFAULT_GATEWAY, and
-expects a JSON body from an interaction callback sent `with_response`.
+only when it carries a `Via` header, connects an unsharded client (and a sharded one given its shard count)
+straight to its DEFAULT_GATEWAY, and expects a JSON body from an interaction callback sent `with_response`.
+
+Sharding as Discord does it: several gateway connections at once (one per shard, from one or more processes),
+each IDENTIFY's `shard: [i, n]` echoed in its READY, and a shard told only about the guilds whose
+`(guild_id >> 22) % n == i`; guild events go only to the connection that owns the guild.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ EVERYONE_ROLE = GUILD_ID
 ADMIN_ROLE_ID = 930000000000000001
 MANAGE_GUILD = 1 << 5
 BASIC_PERMS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use application commands
+# A second guild on the other shard of two: (GUILD_ID >> 22) % 2 == 0, (GUILD_2_ID >> 22) % 2 == 1.
+GUILD_2_ID = GUILD_ID + (1 << 22)
+CHANNEL_2_ID = 920000000000000003
+# Events whose payload is the guild itself (its id under "id"); the others name it in "guild_id".
+GUILD_EVENTS = ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")
 _ids = itertools.count(990000000000000001)
 
 
@@ -44,6 +53,11 @@ def user(uid: int | str, name: str = "someone", *, bot: bool = False) -> dict[st
 
 
 BOT_USER = user(BOT_ID, "newsbrief", bot=True)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events (Discord's documented rule)."""
+    return (guild_id >> 22) % shard_count
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -81,6 +95,9 @@ class FakeDiscord:
     """The fake server; start() it, then point DISCORD_API_BASE / DISCORD_GATEWAY_URL at it."""
 
     guild_roles: list[dict[str, Any]] = field(default_factory=list)
+    # guild id -> its text channels (the first is "news", the second "admin", any more "news-N").
+    guilds: dict[int, tuple[int, ...]] = field(default_factory=lambda: {GUILD_ID: (CHANNEL_ID, ADMIN_CHANNEL_ID)})
+    recommended_shards: int = 1  # what GET /gateway/bot answers
     requests: list[Recorded] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     port: int = 0
@@ -90,6 +107,8 @@ class FakeDiscord:
     def __post_init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sockets: list[web.WebSocketResponse] = []
+        self._socket_shard: dict[int, tuple[int, int]] = {}  # id(socket) -> (shard id, shard count)
+        self.identifies: list[dict[str, Any]] = []  # every IDENTIFY payload, in order
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._runner: web.AppRunner | None = None
@@ -227,29 +246,47 @@ class FakeDiscord:
         return iid, token
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a DISPATCH event to every connected bot."""
+        """Send a DISPATCH event to every connected shard that owns its guild (every shard when it has none)."""
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self._dispatch(event, data), self._loop).result(5)
 
+    def _owns(self, ws: web.WebSocketResponse, guild_id: int) -> bool:
+        shard_id, count = self._socket_shard.get(id(ws), (0, 1))
+        return shard_of(guild_id, count) == shard_id
+
     async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+        guild = data.get("id") if event in GUILD_EVENTS else data.get("guild_id")
         for ws in list(self._sockets):
-            if not ws.closed:
+            if not ws.closed and (guild is None or self._owns(ws, int(guild))):
                 await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
+    def channel_guild(self, channel_id: int) -> int:
+        """The guild a channel belongs to (GUILD_ID for a channel the fake does not know)."""
+        return next((g for g, channels in self.guilds.items() if channel_id in channels), GUILD_ID)
+
+    def connected_shards(self) -> list[tuple[int, int]]:
+        """(shard id, shard count) of every open gateway connection that has identified."""
+        return [self._socket_shard[id(ws)] for ws in list(self._sockets)
+                if not ws.closed and id(ws) in self._socket_shard]
+
     # ---- gateway ---------------------------------------------------------------------------------------
-    def guild_payload(self) -> dict[str, Any]:
-        """GUILD_CREATE data: one guild, two text channels, @everyone and an admin role."""
-        channels = [{"id": str(cid), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": i,
+    def guild_payload(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
+        """GUILD_CREATE data: the guild, its text channels, @everyone and an admin role."""
+        names = ["news", "admin"] + [f"news-{n}" for n in range(2, len(self.guilds[guild_id]))]
+        channels = [{"id": str(cid), "type": 0, "guild_id": str(guild_id), "name": name, "position": i,
                      "permission_overwrites": [], "nsfw": False, "topic": None, "last_message_id": None,
                      "rate_limit_per_user": 0, "parent_id": None}
-                    for i, (cid, name) in enumerate([(CHANNEL_ID, "news"), (ADMIN_CHANNEL_ID, "admin")])]
-        roles = [{"id": str(EVERYONE_ROLE), "name": "@everyone", "permissions": str(BASIC_PERMS), "position": 0,
+                    for i, (cid, name) in enumerate(zip(self.guilds[guild_id], names, strict=False))]
+        admin_role = ADMIN_ROLE_ID if guild_id == GUILD_ID else guild_id + 1
+        # Discord gives @everyone the guild's own id.
+        roles = [{"id": str(guild_id), "name": "@everyone", "permissions": str(BASIC_PERMS), "position": 0,
                   "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0},
-                 {"id": str(ADMIN_ROLE_ID), "name": "News Admin", "permissions": str(BASIC_PERMS), "position": 1,
+                 {"id": str(admin_role), "name": "News Admin", "permissions": str(BASIC_PERMS), "position": 1,
                   "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}]
-        return {"id": str(GUILD_ID), "name": "Test Guild", "icon": None, "owner_id": "1", "unavailable": False,
+        return {"id": str(guild_id), "name": "Test Guild", "icon": None, "owner_id": "1", "unavailable": False,
                 "member_count": 2, "large": False, "channels": channels, "roles": roles,
-                "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
+                "threads": [t for t in self.threads.values()
+                            if not t["thread_metadata"]["archived"] and t["guild_id"] == str(guild_id)],
                 "members": [], "emojis": [], "stickers": [], "features": [], "voice_states": [], "presences": [],
                 "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
                 "joined_at": "2024-01-01T00:00:00+00:00", "preferred_locale": "en-US", "premium_tier": 0,
@@ -270,18 +307,29 @@ class FakeDiscord:
                 if op == 1:
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
                 elif op == 2:
-                    self.identify = frame["d"]
-                    self.identified.set()
-                    ready = {"v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                             "session_id": "fake-session", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-                             "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [],
-                             "relationships": [], "shard": [0, 1]}
-                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
-                    await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
-                                                  "d": self.guild_payload()}))
+                    await self._identify(ws, frame["d"])
         finally:
             self._sockets.remove(ws)
+            self._socket_shard.pop(id(ws), None)
         return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, identify: dict[str, Any]) -> None:
+        """READY for the identified shard, then a GUILD_CREATE for each guild on that shard."""
+        shard_id, count = identify.get("shard") or (0, 1)
+        self._socket_shard[id(ws)] = (shard_id, count)
+        with self._lock:
+            self.identify = identify
+            self.identifies.append(identify)
+        self.identified.set()
+        mine = [g for g in self.guilds if shard_of(g, count) == shard_id]
+        ready = {"v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+                 "session_id": f"fake-session-{shard_id}", "resume_gateway_url": self.gateway_url,
+                 "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [],
+                 "relationships": [], "shard": [shard_id, count]}
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
+        for guild_id in mine:
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
+                                          "d": self.guild_payload(guild_id)}))
 
     # ---- REST ------------------------------------------------------------------------------------------
     def message(self, channel_id: str, body: dict[str, Any], *, flags: int = 0,
@@ -313,6 +361,11 @@ class FakeDiscord:
     def _answer(self, method: str, path: str, body: Any) -> web.Response:
         if method == "GET" and path == "/users/@me":
             return json_response(BOT_USER)
+        if method == "GET" and path == "/gateway/bot":
+            # Asked by a sharded client that was given no shard count.
+            return json_response({"url": self.gateway_url, "shards": self.recommended_shards,
+                                  "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                                          "max_concurrency": 1}})
         if method == "GET" and path == "/oauth2/applications/@me":
             return json_response({"id": str(APP_ID), "name": "newsbrief", "description": "", "icon": None,
                                   "bot_public": True, "bot_require_code_grant": False, "owner": user(1, "owner"),
@@ -360,6 +413,7 @@ class FakeDiscord:
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
             return json_response(self.message(m.group(1), body))
         if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)", path)):
-            return json_response({"id": m.group(1), "type": 0, "guild_id": str(GUILD_ID), "name": "news",
+            guild_id = self.channel_guild(int(m.group(1)))
+            return json_response({"id": m.group(1), "type": 0, "guild_id": str(guild_id), "name": "news",
                                   "position": 0, "permission_overwrites": []})
         return json_response({"message": f"fake Discord has no route {method} {path}", "code": 0}, 404)

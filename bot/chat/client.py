@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import discord
 import yarl
@@ -16,6 +17,7 @@ from bot.chat.cogs.digest import DigestCog
 from bot.chat.cogs.info import InfoCog
 from bot.chat.errors import on_app_command_error
 from bot.frontend import Frontend
+from bot.sharding import ShardPlan
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +29,19 @@ def apply_env_overrides(env: Mapping[str, str] = os.environ) -> None:
         discord.http.Route.BASE = api.rstrip("/")
     gateway = env.get("DISCORD_GATEWAY_URL")
     if gateway:
-        # A plain (unsharded) client connects to DEFAULT_GATEWAY; it never asks GET /gateway/bot.
+        # A plain client, and a sharded one given its shard count, connect to DEFAULT_GATEWAY; only a sharded
+        # client without a count asks GET /gateway/bot (and uses the URL Discord answers).
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
 class NewsBot(commands.Bot):
     """The newsbrief bot: slash commands only, over the shared Frontend."""
 
-    def __init__(self, frontend: Frontend) -> None:
+    def __init__(self, frontend: Frontend, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.frontend = frontend
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 
@@ -60,3 +63,23 @@ class NewsBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log who we are; deliberately no command sync here (on_ready fires again on every reconnect)."""
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """NewsBot over discord.py's AutoShardedBot: the shards of a ShardPlan (all of them when it names none)."""
+
+    def __init__(self, frontend: Frontend, plan: ShardPlan) -> None:
+        super().__init__(frontend, shard_count=plan.count,
+                         shard_ids=list(plan.ids) if plan.ids is not None else None)
+        self.plan = plan
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as its guilds arrive."""
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+
+def make_bot(frontend: Frontend, plan: ShardPlan) -> NewsBot:
+    """The client for a plan: a plain NewsBot when unsharded (one connection, as always), else a ShardedNewsBot."""
+    if not plan.sharded:
+        return NewsBot(frontend)
+    return ShardedNewsBot(frontend, plan)

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from bot.cli.common import add_config_argument, settings_from_args
 from bot.delivery import Delivery
@@ -118,13 +118,15 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.news.service import BriefingService
     from bot.news.workers import Workers
     from bot.store import Store
+    from bot.store_factory import StoreLike, open_store
 
-    store = await Store.open(settings.storage.path)
+    store: StoreLike = await open_store(settings.storage)
     workers = Workers(mode=WORKER_MODE)
     session = make_session(settings.fetch)
     close_delivery: Callable[[], Awaitable[None]] | None = None
     try:
-        service = DigestService(settings, store, session, BriefingService(settings, session, workers))
+        # DigestService is annotated with the SQLite Store; PgStore keeps the same contract (StoreLike).
+        service = DigestService(settings, cast(Store, store), session, BriefingService(settings, session, workers))
         service.digest(args.digest_id)
         terminal = TerminalDelivery(args.format)
         delivery: Delivery = terminal
@@ -148,9 +150,9 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _why(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain
-    from bot.store import Store
+    from bot.store_factory import StoreLike, open_store
 
-    store = await Store.open(settings.storage.path)
+    store: StoreLike = await open_store(settings.storage)
     try:
         print(await explain(store, settings, args.url.strip()))
     finally:
