@@ -21,7 +21,7 @@ from bot.news.fetch import make_session
 from bot.news.service import BriefingService
 from bot.news.workers import Workers
 from bot.ops.http import OpsServer
-from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits
+from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits, fetch_trace_config
 from bot.scheduler import Owns, Scheduler
 from bot.settings import Settings
 from bot.sharding import ShardPlan, channel_owner, resolve_shards
@@ -146,8 +146,9 @@ class App:
     async def start(self) -> None:
         """Open the session, workers, store, digest service and ops endpoint; subscribe to reloads."""
         settings = self.settings
-        self.session = make_session(settings.fetch)
-        self.service = BriefingService(settings, self.session, self.workers)
+        # Every fetch and every briefing, from /brief, digests or the console, is observed in one place.
+        self.session = make_session(settings.fetch, trace_configs=[fetch_trace_config(self.metrics)])
+        self.service = BriefingService(settings, self.session, self.workers, observer=self.metrics.observe_briefing)
         # Spawning workers on the first /brief stalled the loop for seconds, past Discord's 3 s window.
         await self.workers.start()
         try:
@@ -163,7 +164,7 @@ class App:
                 self.digests.metrics = self.metrics
             except BriefingError as err:
                 log.error("digests disabled: %s", err)
-        self.frontend = Frontend(self.config, self.service, self.digests, metrics=self.metrics)
+        self.frontend = Frontend(self.config, self.service, self.digests)
         self.config.subscribe(self._on_reload)
         self.config.on_refused(self._on_refused)
         self.background.start(self.config.watch(), "config-watch")

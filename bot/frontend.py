@@ -10,16 +10,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.delivery import Delivery
 from bot.errors import BriefingError, ConfigError, RateLimitedError
 from bot.models import Briefing
 from bot.news.briefing import BriefOptions
 from bot.settings import DigestSettings, Settings, load_settings
-
-if TYPE_CHECKING:
-    from bot.ops.metrics import Metrics
 
 HELP_TEXT = """\
 newsbrief reads news articles and feeds and posts short briefings: a summary as bullet points,
@@ -111,9 +108,8 @@ class Frontend:
     """Front-end-neutral commands: each returns data or text and raises BriefingError for the user."""
 
     def __init__(self, config: ConfigSource, service: BriefService, digests: Any | None = None,
-                 *, clock: Callable[[], float] = time.monotonic, metrics: Metrics | None = None) -> None:
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
-        self.metrics = metrics
         self.service = service
         self.digests = digests
         self.clock = clock
@@ -150,19 +146,8 @@ class Frontend:
         url = url.strip().strip("<>")
         if sentences is not None and not 1 <= sentences <= 10:
             raise BriefingError("sentences must be between 1 and 10", hint="Leave it out for the default.")
-        if self.metrics is None:
-            return await self.service.brief_url(url, BriefOptions(sentences=sentences))
-        from bot.ops.metrics import failure_reason
-
-        started = time.perf_counter()
-        try:
-            briefing = await self.service.brief_url(url, BriefOptions(sentences=sentences))
-        except Exception as err:  # cancellation (shutdown) is neither a success nor a failure
-            self.metrics.briefings_failed.labels(reason=failure_reason(err)).inc()
-            raise
-        self.metrics.briefings_built.inc()
-        self.metrics.briefing_seconds.observe(time.perf_counter() - started)
-        return briefing
+        # Counted by the service's observer, so that digests' briefings are counted the same way.
+        return await self.service.brief_url(url, BriefOptions(sentences=sentences))
 
     async def brief(self, user: str, url: str, sentences: int | None = None, *, cooldown: bool = True) -> Briefing:
         """Admit, then brief: the whole /brief command for front-ends that need no early acknowledgement."""

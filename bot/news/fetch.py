@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -57,12 +58,14 @@ class FetchResult:
 
 
 def make_session(
-    settings: FetchSettings, *, resolver: AbstractResolver | None = None
+    settings: FetchSettings, *, resolver: AbstractResolver | None = None,
+    trace_configs: Sequence[aiohttp.TraceConfig] = (),
 ) -> aiohttp.ClientSession:
     """One session per process, made at start-up (inside the running event loop), with the guarded connector.
 
     No cookies are kept between fetches (a fetch keeps the cookies of its own redirect chain), no
-    proxy settings are read from the environment. `resolver` is for tests.
+    proxy settings are read from the environment. `resolver` is for tests; `trace_configs` let the
+    edge observe every request (metrics) without this module knowing about them.
     """
     # Connection limits stay at aiohttp's defaults (100 in all): the callers' own limiters apply
     # `concurrency` / `per_host_concurrency`, and a fetch's deadline should not run out waiting here.
@@ -75,6 +78,7 @@ def make_session(
         auto_decompress=True,
         trust_env=False,
         raise_for_status=False,
+        trace_configs=list(trace_configs) or None,
     )
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -24,6 +28,7 @@ __all__ = [
     "Metrics",
     "count_discord_ratelimits",
     "failure_reason",
+    "fetch_trace_config",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,7 +71,8 @@ class Metrics:
         self.digest_runs = Counter("digest_runs", "Scheduled digest runs started.", namespace=ns, registry=reg)
         self.stories_posted = Counter("stories_posted", "Stories posted to channels.", namespace=ns, registry=reg)
         self.fetch_seconds = Histogram(
-            "fetch_seconds", "Time to fetch one page or feed.", namespace=ns, registry=reg, buckets=_FETCH_BUCKETS
+            "fetch_seconds", "Time from sending one page or feed request to its response headers (or its failure).",
+            namespace=ns, registry=reg, buckets=_FETCH_BUCKETS
         )
         self.briefing_seconds = Histogram(
             "briefing_seconds", "Time to build one briefing, fetch included.", namespace=ns, registry=reg,
@@ -95,9 +101,38 @@ class Metrics:
             self._lag_max = lag
             self.loop_lag_max_seconds.set(lag)
 
+    def observe_briefing(self, seconds: float, error: BaseException | None) -> None:
+        """Record one finished briefing (the `observer` of a BriefingService): built, or failed by reason."""
+        if error is None:
+            self.briefings_built.inc()
+            self.briefing_seconds.observe(seconds)
+        else:
+            self.briefings_failed.labels(reason=failure_reason(error)).inc()
+
     def render(self) -> tuple[bytes, str]:
         """Body and content type in the Prometheus text format."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def fetch_trace_config(metrics: Metrics) -> aiohttp.TraceConfig:
+    """An aiohttp trace that times every request of the shared session into `fetch_seconds`.
+
+    A session-level trace sees every fetch (pages for /brief and digests, feeds) without the
+    network module knowing about metrics; each redirect hop is its own request.
+    """
+
+    async def started(_session: Any, ctx: SimpleNamespace, _params: Any) -> None:
+        ctx.started = time.perf_counter()
+
+    async def finished(_session: Any, ctx: SimpleNamespace, _params: Any) -> None:
+        if hasattr(ctx, "started"):
+            metrics.fetch_seconds.observe(time.perf_counter() - ctx.started)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(started)
+    trace.on_request_end.append(finished)
+    trace.on_request_exception.append(finished)
+    return trace
 
 
 # discord.py retries 429s inside its HTTP client and only tells anyone through this warning
