@@ -76,6 +76,7 @@ class Recorded:
     body: Any
     at: float
     status: int = 200
+    auth: str | None = None  # the Authorization header: tells apart bot processes given different tokens
 
 
 @dataclass
@@ -118,6 +119,7 @@ class FakeDiscord:
         self.sent_interactions: dict[str, float] = {}
         self.identify: dict[str, Any] = {}
         self.threads: dict[str, dict[str, Any]] = {}  # id -> thread channel payload, as Discord keeps them
+        self.holds: list[list[Any]] = []  # [method, pattern, requests to let through first, seconds to hold]
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def start(self, extra: Callable[[web.Application], None] | None = None) -> None:
@@ -190,6 +192,12 @@ class FakeDiscord:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
         with self._lock:
             self.failures.append(Failure(method, re.compile(path_regex), status, body, headers, times))
+
+    def hold_next(self, method: str, path_regex: str, seconds: float, *, after: int = 0) -> None:
+        """Answer the matching request that follows `after` others only `seconds` after it arrived (it is recorded
+        on arrival), e.g. to kill a bot while its post is in flight."""
+        with self._lock:
+            self.holds.append([method, re.compile(path_regex), after, seconds])
 
     def archive_thread(self, thread_id: str) -> None:
         """Archive a thread, as Discord does after its auto-archive duration without activity."""
@@ -348,7 +356,9 @@ class FakeDiscord:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")
-        rec = Recorded(request.method, path, dict(request.query), body, time.monotonic())
+        rec = Recorded(request.method, path, dict(request.query), body, time.monotonic(),
+                       auth=request.headers.get("Authorization"))
+        hold = 0.0
         with self._lock:
             self.requests.append(rec)
             for fail in self.failures:
@@ -356,6 +366,16 @@ class FakeDiscord:
                     fail.times -= 1
                     rec.status = fail.status
                     return json_response(fail.body, fail.status, fail.headers)
+            for entry in self.holds:
+                if entry[0] == request.method and entry[1].search(path):
+                    if entry[2] == 0:
+                        self.holds.remove(entry)
+                        hold = entry[3]
+                    else:
+                        entry[2] -= 1
+                    break
+        if hold:
+            await asyncio.sleep(hold)
         return self._answer(request.method, path, body if isinstance(body, (dict, list)) else {})
 
     def _answer(self, method: str, path: str, body: Any) -> web.Response:
