@@ -9,16 +9,19 @@
    fetches / (CPU seconds / 60). Done at the default fetch.concurrency and at a higher one.
 2. Peak memory (ru_maxrss) of that process after the 200 round and after the 304 rounds, and the
    peak of each of its worker processes (VmHWM).
-3. Two bot processes on one PostgreSQL database refresh the same feeds for --seconds with
-   fetch.feed_interval = --interval, each polling every interval / --ticks. The server logs every
-   request with the process's User-Agent: requests per feed per interval (target 1), per process.
+3. Two bot processes on one PostgreSQL database poll the same feeds for --seconds with
+   fetch.feed_interval = --interval, through bot.feedpoll.FeedPoller as the bot runs it (or, with
+   --ticks-mode or before the poller exists, refreshing every feed --ticks times per interval).
+   Process A primes the store first (every feed 200 OK), so the window measures steady polling.
+   The server logs every request with the process's User-Agent: requests per feed per interval
+   (target 1), per process, and how many fetches came sooner than the interval after the last.
    Needs NEWSBRIEF_TEST_PG_URL (see .ci/pg-start); skipped, and said so, without it.
 
 All feeds are on one host, so per_host_concurrency is set equal to concurrency (real feeds spread
 over many hosts, where the per-host cap rarely binds).
 
-    .venv/bin/python bench/bench_scale.py [--feeds 2000] [--items 20] [--seconds 60] [--interval 20]
-        [--concurrency-high 64] [--rounds 3] [--json out.json] [--skip-pg]
+    .venv/bin/python bench/bench_scale.py [--feeds 2000] [--items 10] [--seconds 60] [--interval 20]
+        [--concurrency-high 64] [--rounds 2] [--json out.json] [--skip-pg]
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ import json
 import math
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._feedserver import serve_in_process, start_conditional_feeds  # noqa: E402
 from bot.digests import DigestService  # noqa: E402
+from bot.feedsync import FeedOutcome  # noqa: E402
 from bot.news.fetch import make_session  # noqa: E402
 from bot.news.service import BriefingService  # noqa: E402
 from bot.news.workers import Workers, pin_blas_threads  # noqa: E402
@@ -85,8 +91,9 @@ def bot_settings(base: str, feeds: int, *, concurrency: int, interval: float, st
     """Settings for N feeds on the bench server, polled with this concurrency and feed interval."""
     host = base.split("//", 1)[1]
     fetch = FetchSettings(allow_hosts=(host,), timeout=60.0, concurrency=concurrency,
-                          per_host_concurrency=concurrency, feed_interval=interval,
-                          **({"user_agent": user_agent} if user_agent else {}))
+                          per_host_concurrency=concurrency, feed_interval=interval)
+    if user_agent:
+        fetch = replace(fetch, user_agent=user_agent)
     feed_list = tuple(FeedSettings(id=f"f{n}", url=f"{base}/feed/{n}.xml", name=f"Outlet {n}") for n in range(feeds))
     # One digest names every feed, as a config must; the bench never runs it.
     digest = DigestSettings(id="all", channel=1, schedule="0 7 * * *", feeds=tuple(f.id for f in feed_list))
@@ -191,34 +198,112 @@ def summarise(result: dict[str, Any], concurrencies: list[int]) -> None:
                   f"{mid['wall']:.2f} s wall for {fetched(mid['statuses'])} feeds")
 
 
+@dataclass
+class Tally:
+    """What one process's polls did: batches, feeds asked for, outcomes, the longest batch."""
+
+    batches: int = 0
+    feeds: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    longest: float = 0.0
+
+    def add(self, feeds: int, outcomes: dict[str, FeedOutcome], wall: float) -> None:
+        """Count one refresh_feeds call."""
+        self.batches += 1
+        self.feeds += feeds
+        self.statuses.update(o.status for o in outcomes.values())
+        self.longest = max(self.longest, wall)
+
+
+def recorded(service: DigestService, tally: Tally) -> None:
+    """Count every refresh_feeds call the service gets (the poller's included) into `tally`."""
+    real = service.refresh_feeds
+
+    async def refresh(feed_ids: Sequence[str], **kwargs: Any) -> dict[str, FeedOutcome]:
+        wall = time.perf_counter()
+        outcomes = await real(feed_ids, **kwargs)
+        tally.add(len(feed_ids), outcomes, time.perf_counter() - wall)
+        return outcomes
+
+    service.refresh_feeds = refresh  # type: ignore[method-assign]
+
+
+async def poll_by_ticks(bot: Bot, seconds: float, tick: float) -> None:
+    """Refresh every feed at each tick (a late tick is skipped, not made up in a burst)."""
+    started = time.perf_counter()
+    due = started
+    while True:
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        if time.perf_counter() - started >= seconds:
+            return
+        await bot.poll()
+        due = started + (math.floor((time.perf_counter() - started) / tick) + 1) * tick
+
+
 async def child_main(args: argparse.Namespace) -> int:
     """One of the two PostgreSQL processes: wait for 'go' on stdin, poll for --seconds, print JSON."""
     settings = bot_settings(args.base, args.feeds, concurrency=args.concurrency, interval=args.interval,
                             storage=StorageSettings(url=args.pg_url), user_agent=f"newsbrief-bench/{args.name}")
     async with Bot(settings) as bot:
+        assert bot.service is not None
+        prime = await bot.poll() if args.prime else None
+        try:
+            from bot.feedpoll import FeedPoller
+        except ImportError:  # before the background poller landed: poll everything at each tick
+            FeedPoller = None  # type: ignore[assignment,misc]
+        tally = Tally()
+        recorded(bot.service, tally)
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
-        polls = []
-        started = time.perf_counter()
-        tick = args.interval / args.ticks
-        while time.perf_counter() - started < args.seconds:
-            due = started + len(polls) * tick
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            polls.append(await bot.poll())
-        result = {"name": args.name, "polls": polls, "wall": time.perf_counter() - started,
-                  "rss_mb": self_peak_mb(), "worker_peak_mb": [proc_peak_mb(p) for p in worker_pids(bot.workers)]}
+        cpu, started = bot.cpu(), time.perf_counter()
+        if FeedPoller is not None and not args.ticks_mode:
+            poller = FeedPoller(bot.service)
+            poller.start()
+            await asyncio.sleep(args.seconds)
+            await poller.stop()
+        else:
+            await poll_by_ticks(bot, args.seconds, args.interval / args.ticks)
+        result = {"name": args.name, "mode": "ticks" if FeedPoller is None or args.ticks_mode else "FeedPoller",
+                  "prime": prime, "wall": time.perf_counter() - started, "cpu": bot.cpu() - cpu,
+                  "batches": tally.batches, "feeds_asked": tally.feeds, "statuses": dict(tally.statuses),
+                  "longest_batch": tally.longest, "rss_mb": self_peak_mb(),
+                  "worker_peak_mb": [proc_peak_mb(p) for p in worker_pids(bot.workers)]}
     print(json.dumps(result), flush=True)
     return 0
 
 
+def pg_server_cpu() -> float | None:
+    """CPU seconds of the local PostgreSQL server started by .ci/pg-start (postmaster, live backends and the
+    backends it has reaped), or None when NEWSBRIEF_TEST_PG_DIR does not name one."""
+    pid_file = Path(os.environ.get("NEWSBRIEF_TEST_PG_DIR", "/nonexistent")) / "data" / "postmaster.pid"
+    try:
+        master = int(pid_file.read_text().split()[0])
+        fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = sum(int(f) for f in fields[11:15]) / TICKS  # utime, stime, and its reaped children's
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it exited meanwhile; its time is now in the postmaster's children's figure
+        if int(child[1]) == master:
+            total += (int(child[11]) + int(child[12])) / TICKS
+    return total
+
+
 def repeats(log: list[list[Any]], interval: float) -> dict[str, Any]:
-    """From the server's log: requests per user agent, and fetches of a feed sooner than `interval` after its last."""
+    """From the server's log: requests per user agent and status, and duplicate fetches (a feed fetched again
+    within half an interval: polls on schedule are a whole interval apart, give or take a poll's jitter)."""
     by_feed: dict[str, list[float]] = {}
     for t, path, _, _ in log:
         by_feed.setdefault(path, []).append(t)
-    early = sum(1 for times in by_feed.values() for a, b in itertools.pairwise(times) if b - a < interval)
-    return {"requests": len(log), "by_process": dict(Counter(ua.rsplit("/", 1)[-1] for *_, ua in log)),
-            "by_status": dict(Counter(str(status) for _, _, status, _ in log)), "sooner_than_interval": early}
+    gaps = sorted(b - a for times in by_feed.values() for a, b in itertools.pairwise(times))
+    early = sum(1 for gap in gaps if gap < interval / 2)
+    return {"median_gap": statistics.median(gaps) if gaps else None,
+            "gaps_over_1_5_intervals": sum(1 for gap in gaps if gap > 1.5 * interval), "gaps": len(gaps),
+            "feeds_fetched": len(by_feed), "requests": len(log), "by_process": dict(Counter(ua.rsplit("/", 1)[-1] for *_, ua in log)),
+            "by_status": dict(Counter(str(status) for _, _, status, _ in log)), "duplicates": early}
 
 
 async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -235,13 +320,15 @@ async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) ->
             procs.append(await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--child", "--name", who, "--base", base, "--pg-url", url,
                 "--feeds", str(args.feeds), "--seconds", str(args.seconds), "--interval", str(args.interval),
-                "--ticks", str(args.ticks), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
+                "--ticks", str(args.ticks), *(["--prime"] if who == "A" else []),
+                *(["--ticks-mode"] if args.ticks_mode else []), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
         for proc in procs:
             assert proc.stdout is not None
             while (await proc.stdout.readline()).strip() != b"ready":
                 pass
         async with aiohttp.ClientSession() as control:
             await control.post(base + "/_reset")
+            pg_cpu = pg_server_cpu()
             for proc in procs:
                 assert proc.stdin is not None
                 proc.stdin.write(b"go\n")
@@ -249,6 +336,9 @@ async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) ->
             outputs = [json.loads((await proc.communicate())[0].decode().strip().splitlines()[-1]) for proc in procs]
             async with control.get(base + "/_log") as resp:
                 log = await resp.json()
+        await asyncio.sleep(0.5)  # let the postmaster reap the bots' backends, so their CPU is in its figure
+        after = pg_server_cpu()
+        pg_cpu = after - pg_cpu if after is not None and pg_cpu is not None else None
     finally:
         for proc in procs:
             if proc.returncode is None:
@@ -258,22 +348,27 @@ async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) ->
         await admin.close()
     seen = repeats(log, args.interval)
     intervals = args.seconds / args.interval
-    seen.update(processes=outputs, interval=args.interval, seconds=args.seconds,
+    seen.update(processes=outputs, pg_cpu=pg_cpu, interval=args.interval, seconds=args.seconds,
                 per_feed_per_interval=seen["requests"] / args.feeds / intervals)
     windows = math.ceil(args.seconds / args.interval)
     per_window = Counter(min(int(t // args.interval), windows - 1) for t, *_ in log)
     seen["requests_per_window"] = [per_window.get(w, 0) for w in range(windows)]
     for out in outputs:
-        statuses: Counter[str] = Counter()
-        for poll in out["polls"]:
-            statuses.update(poll["statuses"])
-        print(f"process {out['name']}: {len(out['polls'])} polls in {out['wall']:.1f} s (longest "
-              f"{max(p['wall'] for p in out['polls']):.1f} s), outcomes {dict(statuses)}, ru_maxrss "
-              f"{out['rss_mb']:.0f} MB, workers' peaks {', '.join(f'{m:.0f}' for m in out['worker_peak_mb'])} MB")
+        prime = f"primed the store first ({out['prime']['wall']:.1f} s, {out['prime']['statuses']}); " if out["prime"] else ""
+        print(f"process {out['name']} ({out['mode']}): {prime}{out['batches']} refresh_feeds calls for "
+              f"{out['feeds_asked']} feeds in {out['wall']:.1f} s (longest {out['longest_batch']:.1f} s), outcomes "
+              f"{out['statuses']}, {out['cpu']:.1f} s CPU (main + workers), ru_maxrss {out['rss_mb']:.0f} MB, "
+              f"workers' peaks {', '.join(f'{m:.0f}' for m in out['worker_peak_mb'])} MB")
     print(f"two processes on PostgreSQL, {args.feeds} feeds, feed_interval {args.interval:.0f} s, {args.seconds:.0f} s: "
           f"{seen['requests']} requests ({seen['by_process']}, {seen['by_status']}), per interval window "
           f"{seen['requests_per_window']}, {seen['per_feed_per_interval']:.2f} requests per feed per interval "
-          f"(target 1), {seen['sooner_than_interval']} fetches sooner than the interval after the last one")
+          f"(target 1), {seen['duplicates']} duplicate fetches (within half an interval of that feed's last); "
+          f"{seen['feeds_fetched']} feeds fetched, time between two fetches of a feed: median "
+          f"{seen['median_gap'] or 0:.1f} s, {seen['gaps_over_1_5_intervals']} of {seen['gaps']} over 1.5 intervals")
+    if seen["pg_cpu"] is not None:
+        total = seen["pg_cpu"] + sum(out["cpu"] for out in outputs)
+        print(f"PostgreSQL server CPU over the window: {seen['pg_cpu']:.1f} s; both bots + PostgreSQL: {total:.1f} s CPU "
+              f"-> {seen['requests'] / (total / 60):,.0f} fetches/min per core")
     return seen
 
 
@@ -305,13 +400,15 @@ def cli() -> int:
     """Parse the arguments and run the bench (or, with --child, one PostgreSQL process)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=20, help="items per feed")
-    parser.add_argument("--rounds", type=int, default=3, help="304 rounds at each concurrency")
+    parser.add_argument("--items", type=int, default=10, help="items per feed")
+    parser.add_argument("--rounds", type=int, default=2, help="304 rounds at each concurrency")
     parser.add_argument("--concurrency-high", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the two PostgreSQL processes poll")
     parser.add_argument("--interval", type=float, default=20.0,
                         help="fetch.feed_interval of the two PostgreSQL processes, in seconds")
     parser.add_argument("--ticks", type=int, default=4, help="polls per interval in each PostgreSQL process")
+    parser.add_argument("--ticks-mode", action="store_true",
+                        help="PostgreSQL processes refresh every feed each tick instead of running bot.feedpoll")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--skip-pg", action="store_true", help="only the single-process figures")
     # Internal: how the PostgreSQL part starts each bot process.
@@ -319,6 +416,7 @@ def cli() -> int:
     parser.add_argument("--name", default="A", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--pg-url", help=argparse.SUPPRESS)
+    parser.add_argument("--prime", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--concurrency", type=int, default=FetchSettings().concurrency, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
