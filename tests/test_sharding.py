@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 
+from bot.__main__ import main
 from bot.chat.client import NewsBot, ShardedNewsBot, apply_env_overrides, make_bot
 from bot.errors import ConfigError
 from bot.frontend import FileConfig, Frontend
@@ -151,3 +153,21 @@ async def test_a_sharded_client_without_a_count_asks_gateway_bot(fake: FakeDisco
     async with connected(client):
         assert client.shard_count == 2 and sorted(fake.connected_shards()) == [(0, 2), (1, 2)]
     assert len(fake.find("GET", r"^/gateway/bot$")) == 1
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"NEWSBRIEF_SHARD_COUNT": "2", "NEWSBRIEF_SHARD_IDS": "2"}, "between 0 and 1"),
+    ({"NEWSBRIEF_SHARD_IDS": "0"}, "needs a shard count"),
+])
+def test_run_refuses_bad_shard_settings_before_connecting(
+        env: dict[str, str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"storage:\n  path: {tmp_path / 'state.db'}\n")
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    monkeypatch.setenv("DISCORD_API_BASE", "http://127.0.0.1:9/api/v10")  # nothing listens: must not be asked
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run", "--config", str(config)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "state.db").exists()  # refused before the store was opened
