@@ -99,6 +99,10 @@ def frontend() -> Frontend:
 @contextlib.asynccontextmanager
 async def connected(client: discord.Client) -> AsyncIterator[None]:
     """Run the client until its shards are ready, then close it."""
+    async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py spaces IDENTIFYs 5 s apart for Discord's rate limit; the fake has none
+
+    client.before_identify_hook = no_wait  # type: ignore[method-assign]
     task = asyncio.create_task(client.start("token"))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 15)
