@@ -20,9 +20,11 @@ from bot.news.digest import Candidate, build_story, group_and_rank, lead_order, 
 from bot.news.feeds import FeedFilter, item_key
 from bot.schedule import Clock, Schedule, utc_now
 from bot.settings import DigestSettings, Settings
-from bot.store import Store
+from bot.store_factory import StoreLike
 
 log = logging.getLogger(__name__)
+
+CLAIMED_ELSEWHERE = "being posted by another process"
 
 
 def _default_fetcher() -> Any:
@@ -49,13 +51,15 @@ class DigestReport:
 class DigestService:
     """Runs digests for every front-end (scheduler, /digest, CLI) the same way."""
 
-    def __init__(self, settings: Settings, store: Store, session: aiohttp.ClientSession | None, briefer: Any,
+    def __init__(self, settings: Settings, store: StoreLike, session: aiohttp.ClientSession | None, briefer: Any,
                  *, clock: Clock = utc_now, fetcher: Any = None, policy: HealthPolicy | None = None) -> None:
         self.store = store
         self.session = session
         self.briefer = briefer
         self.clock = clock
-        self.policy = policy or HealthPolicy()
+        # An explicit policy (tests) wins over the configured one, also across reloads.
+        self._fixed_policy = policy
+        self.policy = policy or HealthPolicy.from_settings(settings.fetch)
         self._fetcher = fetcher
         self._lock = asyncio.Lock()
         self._cpu: asyncio.Semaphore | None = None
@@ -74,6 +78,7 @@ class DigestService:
         self.schedules = schedules
         self.feeds = {feed.id: feed for feed in settings.feeds}
         self.limiter = HostLimiter(settings.fetch.concurrency, settings.fetch.per_host_concurrency)
+        self.policy = self._fixed_policy or HealthPolicy.from_settings(settings.fetch)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -107,13 +112,16 @@ class DigestService:
 
     async def run_many(self, digest_ids: Sequence[str], delivery: Delivery, *, dry_run: bool = False,
                        progress: Progress | None = None, scheduled: datetime | None = None) -> list[DigestReport]:
-        """Run digests due together: each feed fetched once for all of them, then each digest in turn."""
+        """Run digests due together: each feed fetched once for all of them, then each digest in turn.
+
+        A scheduled run (`scheduled` given) reuses a feed fetched within its interval by any process;
+        an on-demand run (/digest, the CLI: no `scheduled`) fetches every feed now (see FeedSync.refresh)."""
         digests = [self.digest(d) for d in digest_ids]
         feed_ids = list(dict.fromkeys(f for d in digests for f in d.feeds))
         # Runs are serialised: two overlapping runs of one digest could pick the same items.
         async with self._lock:
             outcomes = await self.refresh_feeds(feed_ids, notify=delivery.notify_admin, progress=progress,
-                                                dry_run=dry_run)
+                                                dry_run=dry_run, max_age=None if scheduled else 0.0)
             reports = []
             for digest in digests:
                 report = await self._run_one(digest, delivery, outcomes, dry_run, progress)
@@ -123,17 +131,24 @@ class DigestService:
         return reports
 
     async def refresh_feeds(self, feed_ids: Sequence[str], *, notify: Notify | None = None,
-                            progress: Progress | None = None, dry_run: bool = False) -> dict[str, FeedOutcome]:
+                            progress: Progress | None = None, dry_run: bool = False,
+                            max_age: float | None = None) -> dict[str, FeedOutcome]:
         """Fetch these configured feeds (each distinct URL once) and store what is new; no digest runs.
 
-        The digest runs use it for their fetch step, and a background poller may call it on its own."""
+        The digest runs use it for their fetch step, and a background poller may call it on its own.
+        `max_age` is FeedSync.refresh's: None reuses fetches younger than each feed's interval. Every
+        configured feed with the same URL as a requested one is refreshed along with it (the result
+        has its outcome too), since a fetch that other processes reuse must store items for all of them."""
         unknown = [f for f in feed_ids if f not in self.feeds]
         if unknown:
             raise ConfigError(f"unknown feed id(s) {', '.join(unknown)}")
+        urls = {self.feeds[f].url for f in feed_ids}
+        wanted = list(dict.fromkeys(feed_ids)) + [f.id for f in self.settings.feeds
+                                                  if f.url in urls and f.id not in feed_ids]
         sync = FeedSync(self.store, self.session, self.settings.fetch, fetcher=self._fetcher or _default_fetcher(),
                         runner=self._runner, limiter=self.limiter, clock=self.clock, policy=self.policy)
-        return await sync.refresh([self.feeds[f] for f in dict.fromkeys(feed_ids)], dry_run=dry_run,
-                                  progress=progress, notify=notify)
+        return await sync.refresh([self.feeds[f] for f in wanted], dry_run=dry_run, progress=progress,
+                                  notify=notify, max_age=max_age)
 
     async def _runner(self, fn: Any, *args: Any) -> Any:
         workers = getattr(self.briefer, "workers", None)
@@ -275,14 +290,30 @@ class DigestService:
                 await delivery.send_text(digest, "No new stories since the last digest.")
             return
         count = len(report.stories)
-        report.header_id = await delivery.send_header(
-            digest, f"{digest.id} · {count} new {'story' if count == 1 else 'stories'}"
-                    f" · {report.generated.strftime('%Y-%m-%d %H:%M UTC')}")
-        for story in report.stories:
+        header = (f"{digest.id} · {count} new {'story' if count == 1 else 'stories'}"
+                  f" · {report.generated.strftime('%Y-%m-%d %H:%M UTC')}")
+        headed = False
+        for story in list(report.stories):
             keys = [(it.feed_id, item_key(it)) for it in story.items]
-            if not dry_run:
-                await self.store.mark_sending(digest.id, str(digest.channel), story.key, story.briefing.headline,
-                                              _briefing_record(story), keys, self.clock())
+            if not dry_run and not await self.store.mark_sending(
+                    digest.id, str(digest.channel), story.key, story.briefing.headline, _briefing_record(story),
+                    keys, self.clock()):
+                # Another process running this digest at the same time posts (or posted) it.
+                log.info("digest %s: story %r is already being posted by another process; skipped",
+                         digest.id, story.briefing.headline)
+                report.stories.remove(story)
+                report.skipped[CLAIMED_ELSEWHERE] = report.skipped.get(CLAIMED_ELSEWHERE, 0) + len(keys)
+                continue
+            if not headed:
+                # The header waits for the first story this process won, so a run that lost every
+                # story to another process posts nothing at all.
+                headed = True
+                try:
+                    report.header_id = await delivery.send_header(digest, header)
+                except BaseException as err:
+                    if not dry_run:
+                        await self.store.mark_send_failed(digest.id, story.key, f"header failed: {err}")
+                    raise
             try:
                 message_id = await delivery.send_story(digest, story)
             except Exception as err:

@@ -1,11 +1,17 @@
 """Polite feed fetching for digests: one fetch per URL per run, bounded concurrency overall and
-per host, conditional GET with validators from the store, exponential backoff and pausing."""
+per host, conditional GET with validators from the store, exponential backoff and pausing.
+
+Processes sharing a database share fetches too: each URL is claimed in the store before it is
+fetched (`StoreLike.claim_fetch`). A URL fetched within its freshness window is not fetched again
+(outcome "shared": the digest then reads the stored items, exactly as after its own fetch); a URL
+another process is fetching right now is waited for, then reused."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +26,8 @@ from bot.models import FeedItem
 from bot.news.feeds import MAX_PARSE_ITEMS, parse_feed_job
 from bot.schedule import Clock
 from bot.settings import FeedSettings, FetchSettings
-from bot.store import Store
+from bot.store import FeedState
+from bot.store_factory import StoreLike
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,14 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json
 Progress = Callable[[str, int, int], Awaitable[None] | None]
 Notify = Callable[[str], Awaitable[None]]
 Runner = Callable[..., Awaitable[Any]]
+
+# A fetch that finished this long before a waiter first found the URL busy still counts as the one it
+# waited for: the holder's clock (another machine, perhaps) may lag a little behind the waiter's.
+CLOCK_SKEW = timedelta(seconds=5)
+# Waiting for another process's fetch polls the store, from this interval doubling up to the cap.
+WAIT_FIRST, WAIT_CAP = 0.02, 1.0
+# Added to a claim's lease beyond the fetch and parse deadlines: storing the items takes time too.
+LEASE_SLACK = 30.0
 
 
 async def report_progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
@@ -65,7 +80,9 @@ class FeedOutcome:
     """What one feed's refresh did in this run."""
 
     feed_id: str
-    status: str  # fetched | not_modified | backoff | paused | error
+    # fetched | not_modified | shared (another fetch reused) | busy (another process still fetching
+    # when our wait ran out; the stored items are used) | backoff | paused | error
+    status: str
     new_items: int = 0
     error: str | None = None
     # Dry runs write nothing: the freshly parsed (key, item, filter reason) travel in memory instead.
@@ -80,6 +97,13 @@ class HealthPolicy:
     cap: float = 6 * 3600.0
     pause_after: int = 5
 
+    @classmethod
+    def from_settings(cls, fetch: FetchSettings) -> HealthPolicy:
+        """The policy configured by fetch.retry_base, retry_max and pause_after_failures."""
+        # getattr: these keys are newer than FetchSettings in some checkouts; the defaults are the class's.
+        return cls(base=float(getattr(fetch, "retry_base", cls.base)), cap=float(getattr(fetch, "retry_max", cls.cap)),
+                   pause_after=int(getattr(fetch, "pause_after_failures", cls.pause_after)))
+
     def delay(self, failures: int) -> timedelta:
         """How long to wait before the next try after `failures` consecutive failures."""
         if failures >= self.pause_after:
@@ -90,7 +114,7 @@ class HealthPolicy:
 class FeedSync:
     """Refresh a set of feeds for one run."""
 
-    def __init__(self, store: Store, session: aiohttp.ClientSession | None, fetch_settings: FetchSettings,
+    def __init__(self, store: StoreLike, session: aiohttp.ClientSession | None, fetch_settings: FetchSettings,
                  *, fetcher: Callable[..., Awaitable[Any]], runner: Runner, limiter: HostLimiter, clock: Clock,
                  policy: HealthPolicy | None = None) -> None:
         self.store = store
@@ -103,8 +127,16 @@ class FeedSync:
         self.policy = policy or HealthPolicy()
 
     async def refresh(self, feeds: Sequence[FeedSettings], *, dry_run: bool = False,
-                      progress: Progress | None = None, notify: Notify | None = None) -> dict[str, FeedOutcome]:
-        """Fetch each distinct URL once (concurrently, within the limits) and store what is new."""
+                      progress: Progress | None = None, notify: Notify | None = None,
+                      max_age: float | None = None) -> dict[str, FeedOutcome]:
+        """Fetch each distinct URL once (concurrently, within the limits) and store what is new.
+
+        A URL fetched (by any process sharing the store) less than its feeds' interval ago
+        (`feed.interval`, else `fetch.feed_interval`; 0 means always) is reused, not fetched. `max_age`
+        (seconds) lowers that window for this call: the on-demand runs (/digest, the CLI) pass 0, since
+        whoever asks for a digest now expects the feeds as they are now; even then a fetch of the same
+        URL in flight elsewhere is waited for and reused rather than repeated. Dry runs claim nothing
+        and always fetch (they store nothing that another process could reuse)."""
         by_url: dict[str, list[FeedSettings]] = {}
         for feed in feeds:
             by_url.setdefault(feed.url, []).append(feed)
@@ -115,7 +147,7 @@ class FeedSync:
         async def one(url: str, group: list[FeedSettings]) -> None:
             nonlocal done
             try:
-                for outcome in await self._refresh_url(url, group, dry_run, notify):
+                for outcome in await self._refresh_url(url, group, dry_run, notify, max_age):
                     outcomes[outcome.feed_id] = outcome
             except Exception as err:  # one broken feed must never stop the others
                 log.exception("refreshing %s failed", url)
@@ -127,12 +159,64 @@ class FeedSync:
         await asyncio.gather(*(one(url, group) for url, group in by_url.items()))
         return outcomes
 
-    async def _refresh_url(self, url: str, group: list[FeedSettings], dry_run: bool, notify: Notify | None) -> list[FeedOutcome]:
-        now = self.clock()
-        state = await self.store.feed_state(group[0].id)
-        if state is not None and state.next_try is not None and now < state.next_try:
-            status = "paused" if state.paused else "backoff"
-            return [FeedOutcome(f.id, status, error=state.last_error) for f in group]
+    def fresh_for(self, group: Sequence[FeedSettings], max_age: float | None) -> timedelta:
+        """How recent a fetch of the group's URL must be to be reused: the shortest interval of its feeds."""
+        # getattr: the interval keys are newer than the settings classes in some checkouts.
+        default = float(getattr(self.fetch_settings, "feed_interval", 0.0))
+        intervals = [getattr(f, "interval", None) for f in group]
+        seconds = max(0.0, min(default if value is None else float(value) for value in intervals))
+        if max_age is not None:
+            seconds = min(seconds, max(0.0, max_age))
+        return timedelta(seconds=seconds)
+
+    def lease(self, group: Sequence[FeedSettings]) -> timedelta:
+        """How long a claim on a URL lasts: the worst-case fetch, then parsing it for each feed, plus slack."""
+        fs = self.fetch_settings
+        return timedelta(seconds=fs.connect_timeout + fs.timeout + fs.extract_timeout * len(group) + LEASE_SLACK)
+
+    async def _refresh_url(self, url: str, group: list[FeedSettings], dry_run: bool, notify: Notify | None,
+                           max_age: float | None) -> list[FeedOutcome]:
+        fresh_for, lease = self.fresh_for(group, max_age), self.lease(group)
+        if not dry_run:
+            for feed in group:
+                if await self.store.feed_state(feed.id) is None:
+                    # A feed never stored has nothing to reuse, however fresh its URL is.
+                    fresh_for = timedelta(0)
+        first_busy: datetime | None = None
+        wait_started = time.monotonic()
+        pause = WAIT_FIRST
+        while True:
+            now = self.clock()
+            state = await self.store.feed_state(group[0].id)
+            if state is not None and state.next_try is not None and now < state.next_try:
+                status = "paused" if state.paused else "backoff"
+                return [FeedOutcome(f.id, status, error=state.last_error) for f in group]
+            if dry_run:
+                return await self._fetch(url, group, state, now, dry_run, notify)
+            window = fresh_for if first_busy is None else max(fresh_for, now - first_busy + CLOCK_SKEW)
+            claim = await self.store.claim_fetch(url, now, window, lease)
+            if claim == "fetch":
+                ok = False
+                try:
+                    outcomes = await self._fetch(url, group, state, now, dry_run, notify)
+                    ok = all(o.status != "error" for o in outcomes)
+                    return outcomes
+                finally:
+                    await self.store.release_fetch(url, self.clock(), ok)
+            if claim == "fresh":
+                return [FeedOutcome(f.id, "shared") for f in group]
+            # Busy: another process (or task) is fetching it; its result is what this run wants.
+            if first_busy is None:
+                first_busy, wait_started = now, time.monotonic()
+            if time.monotonic() - wait_started >= lease.total_seconds():
+                message = "another process is still fetching this feed; its stored items are used"
+                log.warning("feed %s: %s", url, message)
+                return [FeedOutcome(f.id, "busy", error=message) for f in group]
+            await asyncio.sleep(pause)
+            pause = min(WAIT_CAP, pause * 2)
+
+    async def _fetch(self, url: str, group: list[FeedSettings], state: FeedState | None, now: datetime,
+                     dry_run: bool, notify: Notify | None) -> list[FeedOutcome]:
         etag = state.etag if state else None
         last_modified = state.last_modified if state else None
         try:

@@ -8,17 +8,28 @@ A row is written as `sending` and committed BEFORE the chat is asked to post, an
 leaves `sending`: such items are never offered again (at-most-once), because posting a story
 twice is the visible failure; `/why` reports them as "possibly posted, run interrupted".
 Everything not yet `sending` is simply picked up by the next run, so a kill loses nothing.
+
+Several processes may share one database (sharding). `mark_sending` is therefore a claim: it writes
+nothing and returns False when any of the story's items is already `sending` or `posted` for that
+digest, so two processes running the same digest at once post each story once. Feed fetches are
+shared the same way through `claim_fetch` / `release_fetch`, one row per feed URL in `fetch_claims`:
+a URL fetched less than `fresh_for` ago is reused, one being fetched under an unexpired lease is
+waited for, and the lease of a holder that died simply runs out. Claims take SQLite's write lock
+first (BEGIN IMMEDIATE), so their check and write are one atomic step across processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import aiosqlite
 
@@ -56,7 +67,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE runs (digest_id TEXT PRIMARY KEY, last_scheduled TEXT, last_finished TEXT);
     """,
+    # 2: cross-process fetch claims, one row per feed URL; times in milliseconds since the epoch so
+    # that both back-ends compare them as plain integers
+    """
+    CREATE TABLE fetch_claims (url TEXT PRIMARY KEY, holder TEXT, lease_until INTEGER, fetched_at INTEGER);
+    """,
 )
+
+ClaimResult = Literal["fetch", "fresh", "busy"]
+
+# One upsert decides a fetch claim atomically on both back-ends (SQLite >= 3.35 and PostgreSQL): the
+# row is taken only when nobody fetched the URL within the freshness window and no lease is running.
+# Parameters: url, holder token, lease end, freshness limit (fetched_at must exceed it), now.
+CLAIM_FETCH_SQL = (
+    "INSERT INTO fetch_claims (url, holder, lease_until, fetched_at) VALUES ({0}, {1}, {2}, NULL)"
+    " ON CONFLICT (url) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until"
+    " WHERE (fetch_claims.fetched_at IS NULL OR fetch_claims.fetched_at <= {3})"
+    " AND (fetch_claims.lease_until IS NULL OR fetch_claims.lease_until <= {4}) RETURNING holder")
+# Parameters: ok, now, url, holder token. A holder whose lease was taken over changes nothing.
+RELEASE_FETCH_SQL = (
+    "UPDATE fetch_claims SET fetched_at = CASE WHEN {0} THEN {1} ELSE fetched_at END, holder = NULL,"
+    " lease_until = NULL WHERE url = {2} AND holder = {3}")
+
+
+def epoch_ms(value: datetime) -> int:
+    """A time as whole milliseconds since the Unix epoch (how fetch claims store times)."""
+    return int(value.timestamp() * 1000)
+
+
+def claim_verdict(fetched_at: int | None, fresh_limit: int) -> ClaimResult:
+    """What a claim that did not win means: the URL is fresh, or someone holds its lease."""
+    return "fresh" if fetched_at is not None and fetched_at > fresh_limit else "busy"
+
+
+def new_claim_token() -> str:
+    """A token naming one claim, so that only its holder can release it."""
+    return uuid.uuid4().hex
+
+
+class _Lost(Exception):
+    """Raised inside a transaction to roll a lost claim back."""
+
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -140,6 +191,10 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self.db = db
         self.path = path
+        # One connection serves every task of the process: writes take turns, so that one task's
+        # commit never commits (or its rollback undoes) another task's half-done statements.
+        self._write = asyncio.Lock()
+        self._claims: dict[str, str] = {}
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -180,6 +235,20 @@ class Store:
         """Close the connection (commits nothing pending: every write commits itself)."""
         await self.db.close()
 
+    @asynccontextmanager
+    async def _transaction(self, *, immediate: bool = False) -> AsyncIterator[None]:
+        """One write transaction; `immediate` takes the database write lock before reading, so that a
+        check and the write that depends on it are atomic across processes."""
+        async with self._write:
+            if immediate:
+                await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self.db.rollback()
+                raise
+            await self.db.commit()
+
     # -- feeds -------------------------------------------------------------------------------------
 
     async def feed_state(self, feed_id: str) -> FeedState | None:
@@ -192,43 +261,69 @@ class Store:
                               last_modified: str | None, items: Sequence[tuple[str, FeedItem, str | None]],
                               now: datetime) -> tuple[int, bool]:
         """Store a successful fetch and its new items; returns (fetch sequence, was the feed paused)."""
-        prev = await self.feed_state(feed_id)
-        cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, _iso(now)))
-        seq = int(cur.lastrowid or 0)
-        await self.db.executemany(
-            "INSERT INTO items (feed_id, item_key, guid, link, title, published, first_seen, seq, filtered, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, item_key) DO NOTHING",
-            [(feed_id, key, it.guid, it.link, it.title, _iso(it.published), _iso(now), seq, reason, item_to_json(it))
-             for key, it, reason in items])
-        if prev is not None and status == 304:
-            etag, last_modified = etag or prev.etag, last_modified or prev.last_modified
-        await self.db.execute(
-            "INSERT INTO feeds (feed_id, url, etag, last_modified, last_status, last_error, failures, next_try,"
-            " paused, last_fetch, last_success, seq) VALUES (?, ?, ?, ?, ?, NULL, 0, NULL, 0, ?, ?, ?)"
-            " ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url, etag=excluded.etag,"
-            " last_modified=excluded.last_modified, last_status=excluded.last_status, last_error=NULL, failures=0,"
-            " next_try=NULL, paused=0, last_fetch=excluded.last_fetch, last_success=excluded.last_success,"
-            " seq=excluded.seq",
-            (feed_id, url, etag, last_modified, status, _iso(now), _iso(now), seq))
-        await self.db.commit()
+        # Immediate: the feed's previous state is read under the write lock another process would need.
+        async with self._transaction(immediate=True):
+            prev = await self.feed_state(feed_id)
+            cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, _iso(now)))
+            seq = int(cur.lastrowid or 0)
+            await self.db.executemany(
+                "INSERT INTO items (feed_id, item_key, guid, link, title, published, first_seen, seq, filtered,"
+                " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, item_key) DO NOTHING",
+                [(feed_id, key, it.guid, it.link, it.title, _iso(it.published), _iso(now), seq, reason,
+                  item_to_json(it)) for key, it, reason in items])
+            if prev is not None and status == 304:
+                etag, last_modified = etag or prev.etag, last_modified or prev.last_modified
+            await self.db.execute(
+                "INSERT INTO feeds (feed_id, url, etag, last_modified, last_status, last_error, failures, next_try,"
+                " paused, last_fetch, last_success, seq) VALUES (?, ?, ?, ?, ?, NULL, 0, NULL, 0, ?, ?, ?)"
+                " ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url, etag=excluded.etag,"
+                " last_modified=excluded.last_modified, last_status=excluded.last_status, last_error=NULL,"
+                " failures=0, next_try=NULL, paused=0, last_fetch=excluded.last_fetch,"
+                " last_success=excluded.last_success, seq=excluded.seq",
+                (feed_id, url, etag, last_modified, status, _iso(now), _iso(now), seq))
         return seq, bool(prev and prev.paused)
 
     async def record_fetch_error(self, feed_id: str, url: str, *, status: int | None, error: str, now: datetime,
                                  next_try: datetime, pause_after: int) -> tuple[FeedState, bool]:
         """Count a failed fetch; returns the new state and whether the feed just became paused."""
-        prev = await self.feed_state(feed_id)
-        failures = (prev.failures if prev else 0) + 1
-        paused = failures >= pause_after
-        await self.db.execute(
-            "INSERT INTO feeds (feed_id, url, last_status, last_error, failures, next_try, paused, last_fetch)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url,"
-            " last_status=excluded.last_status, last_error=excluded.last_error, failures=excluded.failures,"
-            " next_try=excluded.next_try, paused=excluded.paused, last_fetch=excluded.last_fetch",
-            (feed_id, url, status, error[:500], failures, _iso(next_try), int(paused), _iso(now)))
-        await self.db.commit()
-        state = await self.feed_state(feed_id)
+        async with self._transaction(immediate=True):
+            prev = await self.feed_state(feed_id)
+            failures = (prev.failures if prev else 0) + 1
+            paused = failures >= pause_after
+            await self.db.execute(
+                "INSERT INTO feeds (feed_id, url, last_status, last_error, failures, next_try, paused, last_fetch)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url,"
+                " last_status=excluded.last_status, last_error=excluded.last_error, failures=excluded.failures,"
+                " next_try=excluded.next_try, paused=excluded.paused, last_fetch=excluded.last_fetch",
+                (feed_id, url, status, error[:500], failures, _iso(next_try), int(paused), _iso(now)))
+            state = await self.feed_state(feed_id)
         assert state is not None
         return state, paused and not (prev and prev.paused)
+
+    async def claim_fetch(self, url: str, now: datetime, fresh_for: timedelta, lease: timedelta) -> ClaimResult:
+        """Claim the fetch of a feed URL for `lease`: "fetch" (ours: fetch, then `release_fetch`), "fresh"
+        (fetched less than `fresh_for` ago: reuse the stored items) or "busy" (another holder's lease runs)."""
+        token, now_ms = new_claim_token(), epoch_ms(now)
+        limit = now_ms - int(fresh_for.total_seconds() * 1000)
+        async with self._transaction(immediate=True):
+            async with self.db.execute(CLAIM_FETCH_SQL.format("?", "?", "?", "?", "?"),
+                                       (url, token, now_ms + int(lease.total_seconds() * 1000), limit, now_ms)) as cur:
+                won = await cur.fetchone() is not None
+            if not won:
+                async with self.db.execute("SELECT fetched_at FROM fetch_claims WHERE url = ?", (url,)) as cur:
+                    row = await cur.fetchone()
+        if won:
+            self._claims[url] = token
+            return "fetch"
+        return claim_verdict(row[0] if row else None, limit)
+
+    async def release_fetch(self, url: str, now: datetime, ok: bool) -> None:
+        """End this process's claim on url; `ok` records the fetch as done at `now` (fresh for others)."""
+        token = self._claims.pop(url, None)
+        if token is None:
+            return
+        async with self._transaction():
+            await self.db.execute(RELEASE_FETCH_SQL.format("?", "?", "?", "?"), (int(ok), epoch_ms(now), url, token))
 
     # -- items -------------------------------------------------------------------------------------
 
@@ -253,9 +348,9 @@ class Store:
 
     async def set_baseline(self, digest_id: str, feed_id: str, since: int, now: datetime) -> None:
         """Record where a digest starts reading a feed (first sight)."""
-        await self.db.execute("INSERT OR IGNORE INTO baselines VALUES (?, ?, ?, ?)",
-                              (digest_id, feed_id, since, _iso(now)))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("INSERT OR IGNORE INTO baselines VALUES (?, ?, ?, ?)",
+                                  (digest_id, feed_id, since, _iso(now)))
 
     async def candidates(self, digest_id: str, feed_id: str, since: int) -> list[StoredItem]:
         """Unfiltered items of a feed seen after `since` and not yet delivered or skipped for the digest."""
@@ -268,46 +363,63 @@ class Store:
 
     async def record_item_error(self, feed_id: str, key: str, error: str | None) -> None:
         """Remember why an item's article page could not be briefed (None clears it)."""
-        await self.db.execute("UPDATE items SET error = ? WHERE feed_id = ? AND item_key = ?",
-                              (error[:500] if error else None, feed_id, key))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("UPDATE items SET error = ? WHERE feed_id = ? AND item_key = ?",
+                                  (error[:500] if error else None, feed_id, key))
 
     # -- deliveries --------------------------------------------------------------------------------
 
     async def mark_skipped(self, digest_id: str, keys: Iterable[tuple[str, str]], reason: str,
                            now: datetime, story_key: str | None = None) -> None:
         """Record items (feed_id, key) that this digest will not post, and why."""
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, 'skipped', ?, ?, ?)",
-            [(digest_id, feed_id, key, story_key, reason, _iso(now)) for feed_id, key in keys])
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, 'skipped', ?, ?, ?)",
+                [(digest_id, feed_id, key, story_key, reason, _iso(now)) for feed_id, key in keys])
 
     async def mark_sending(self, digest_id: str, channel: str, story_key: str, headline: str,
-                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> None:
-        """Commit the intent to post a story BEFORE asking the chat (see the module docstring)."""
-        await self.db.execute(
-            "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, NULL, 'sending', ?, NULL)",
-            (story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now)))
-        await self.db.executemany(
-            "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'sending', ?, NULL, ?)",
-            [(digest_id, feed_id, key, story_key, _iso(now)) for feed_id, key in keys])
-        await self.db.commit()
+                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> bool:
+        """Claim a story and commit the intent to post it BEFORE asking the chat (see the module
+        docstring); False, writing nothing, when the story or any of its items is already `sending`
+        or `posted` for the digest (another process has it)."""
+        wanted = list(dict.fromkeys(keys))
+        try:
+            async with self._transaction(immediate=True):
+                async with self.db.execute("SELECT 1 FROM stories WHERE digest_id = ? AND story_key = ?"
+                                           " AND state IN ('sending', 'posted')", (digest_id, story_key)) as cur:
+                    if await cur.fetchone() is not None:
+                        raise _Lost
+                for feed_id, key in wanted:
+                    async with self.db.execute(
+                            "SELECT 1 FROM deliveries WHERE digest_id = ? AND feed_id = ? AND item_key = ?"
+                            " AND state IN ('sending', 'posted')", (digest_id, feed_id, key)) as cur:
+                        if await cur.fetchone() is not None:
+                            raise _Lost
+                await self.db.execute(
+                    "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, NULL, 'sending', ?, NULL)",
+                    (story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now)))
+                await self.db.executemany(
+                    "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'sending', ?, NULL, ?)",
+                    [(digest_id, feed_id, key, story_key, _iso(now)) for feed_id, key in wanted])
+        except _Lost:
+            return False
+        return True
 
     async def mark_posted(self, digest_id: str, story_key: str, message_id: str, now: datetime) -> None:
         """The chat accepted the story: its items are posted."""
-        await self.db.execute("UPDATE stories SET state='posted', message_id=?, posted_at=? WHERE digest_id=?"
-                              " AND story_key=?", (message_id, _iso(now), digest_id, story_key))
-        await self.db.execute("UPDATE deliveries SET state='posted', at=? WHERE digest_id=? AND story_key=?"
-                              " AND state='sending'", (_iso(now), digest_id, story_key))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("UPDATE stories SET state='posted', message_id=?, posted_at=? WHERE digest_id=?"
+                                  " AND story_key=?", (message_id, _iso(now), digest_id, story_key))
+            await self.db.execute("UPDATE deliveries SET state='posted', at=? WHERE digest_id=? AND story_key=?"
+                                  " AND state='sending'", (_iso(now), digest_id, story_key))
 
     async def mark_send_failed(self, digest_id: str, story_key: str, error: str) -> None:
         """The chat refused the story for sure: forget the intent so the next run tries again."""
-        await self.db.execute("DELETE FROM deliveries WHERE digest_id=? AND story_key=? AND state='sending'",
-                              (digest_id, story_key))
-        await self.db.execute("UPDATE stories SET state='failed', briefing=json_set(briefing, '$.error', ?)"
-                              " WHERE digest_id=? AND story_key=?", (error[:500], digest_id, story_key))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("DELETE FROM deliveries WHERE digest_id=? AND story_key=? AND state='sending'",
+                                  (digest_id, story_key))
+            await self.db.execute("UPDATE stories SET state='failed', briefing=json_set(briefing, '$.error', ?)"
+                                  " WHERE digest_id=? AND story_key=?", (error[:500], digest_id, story_key))
 
     # -- runs --------------------------------------------------------------------------------------
 
@@ -319,10 +431,10 @@ class Store:
 
     async def record_run(self, digest_id: str, scheduled: datetime, finished: datetime) -> None:
         """Remember that a digest ran for the schedule slot `scheduled`."""
-        await self.db.execute("INSERT INTO runs VALUES (?, ?, ?) ON CONFLICT (digest_id) DO UPDATE SET"
-                              " last_scheduled=excluded.last_scheduled, last_finished=excluded.last_finished",
-                              (digest_id, _iso(scheduled), _iso(finished)))
-        await self.db.commit()
+        async with self._transaction():
+            await self.db.execute("INSERT INTO runs VALUES (?, ?, ?) ON CONFLICT (digest_id) DO UPDATE SET"
+                                  " last_scheduled=excluded.last_scheduled, last_finished=excluded.last_finished",
+                                  (digest_id, _iso(scheduled), _iso(finished)))
 
     # -- explaining --------------------------------------------------------------------------------
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.errors import StoreError
 from bot.models import FeedItem
 from bot.settings import StorageSettings
-from bot.store import FeedState, Store, StoredItem
+from bot.store import ClaimResult, FeedState, Store, StoredItem
 
 if TYPE_CHECKING:
     from bot.store_pg import PgStore
@@ -43,6 +43,14 @@ class StoreLike(Protocol):
         """Count a failed fetch; returns the new state and whether the feed just became paused."""
         ...
 
+    async def claim_fetch(self, url: str, now: datetime, fresh_for: timedelta, lease: timedelta) -> ClaimResult:
+        """Claim the fetch of a feed URL across processes: "fetch" (ours), "fresh" (reuse) or "busy"."""
+        ...
+
+    async def release_fetch(self, url: str, now: datetime, ok: bool) -> None:
+        """End this process's claim on url; `ok` records the fetch as done at `now`."""
+        ...
+
     async def known_keys(self, feed_id: str, keys: Iterable[str]) -> set[str]:
         """Which of these item keys the store already holds for the feed."""
         ...
@@ -69,8 +77,8 @@ class StoreLike(Protocol):
         ...
 
     async def mark_sending(self, digest_id: str, channel: str, story_key: str, headline: str,
-                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> None:
-        """Commit the intent to post a story before asking the chat."""
+                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> bool:
+        """Claim a story and commit the intent to post it before asking the chat; False if another has it."""
         ...
 
     async def mark_posted(self, digest_id: str, story_key: str, message_id: str, now: datetime) -> None:

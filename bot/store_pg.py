@@ -8,7 +8,9 @@ Every method runs in one transaction on a connection from a pool (asyncpg connec
 a time, and the digest service calls the store from concurrent tasks). Where the SQLite store reads a
 feed's state and then writes it, this one locks the row first (`_lock_feed`) so that several
 processes sharing the database count failures and keep validators without lost updates. The delivery
-states and their at-most-once rule are the ones described in bot/store.py.
+states, their at-most-once rule and the claims (`mark_sending`, `claim_fetch`) are the ones described in
+bot/store.py; here the claims are upserts whose WHERE is evaluated on the latest committed row, which
+PostgreSQL locks for the rest of the transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -25,11 +27,17 @@ import asyncpg
 from bot.errors import StoreError
 from bot.models import FeedItem
 from bot.store import (
+    CLAIM_FETCH_SQL,
     MIGRATIONS,
+    RELEASE_FETCH_SQL,
+    ClaimResult,
     FeedState,
     StoredItem,
+    claim_verdict,
+    epoch_ms,
     feed_state_from_row,
     item_to_json,
+    new_claim_token,
     stored_item_from_row,
 )
 
@@ -59,6 +67,10 @@ def _redact(url: str) -> str:
     return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
+class _Lost(Exception):
+    """Raised inside a transaction to roll a lost claim back."""
+
+
 async def _lock_feed(conn: asyncpg.Connection, feed_id: str, url: str) -> asyncpg.Record | None:
     """Lock the feed's row for this transaction; returns it as it was, or None if the feed is new.
 
@@ -78,6 +90,7 @@ class PgStore:
         self.pool = pool
         self.url = url
         self.schema = schema
+        self._claims: dict[str, str] = {}
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None, min_size: int = 1, max_size: int = 8) -> PgStore:
@@ -173,6 +186,29 @@ class PgStore:
                 feed_id, url, status, error[:500], failures, _iso(next_try), int(paused), _iso(now))
         return feed_state_from_row(row), paused and not (prev and prev["paused"])
 
+    async def claim_fetch(self, url: str, now: datetime, fresh_for: timedelta, lease: timedelta) -> ClaimResult:
+        """Claim the fetch of a feed URL for `lease`: "fetch" (ours: fetch, then `release_fetch`), "fresh"
+        (fetched less than `fresh_for` ago: reuse the stored items) or "busy" (another holder's lease runs)."""
+        token, now_ms = new_claim_token(), epoch_ms(now)
+        limit = now_ms - int(fresh_for.total_seconds() * 1000)
+        async with self.pool.acquire() as conn, conn.transaction():
+            won = await conn.fetchval(CLAIM_FETCH_SQL.format("$1", "$2", "$3", "$4", "$5"), url, token,
+                                      now_ms + int(lease.total_seconds() * 1000), limit, now_ms)
+            fetched_at = None if won else await conn.fetchval("SELECT fetched_at FROM fetch_claims WHERE url = $1",
+                                                              url)
+        if won:
+            self._claims[url] = token
+            return "fetch"
+        return claim_verdict(fetched_at, limit)
+
+    async def release_fetch(self, url: str, now: datetime, ok: bool) -> None:
+        """End this process's claim on url; `ok` records the fetch as done at `now` (fresh for others)."""
+        token = self._claims.pop(url, None)
+        if token is None:
+            return
+        await self.pool.execute(RELEASE_FETCH_SQL.format("$1::boolean", "$2::bigint", "$3", "$4"), ok, epoch_ms(now),
+                                url, token)
+
     # -- items -------------------------------------------------------------------------------------
 
     async def known_keys(self, feed_id: str, keys: Iterable[str]) -> set[str]:
@@ -219,22 +255,39 @@ class PgStore:
                                    " ON CONFLICT DO NOTHING", rows)
 
     async def mark_sending(self, digest_id: str, channel: str, story_key: str, headline: str,
-                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> None:
-        """Commit the intent to post a story BEFORE asking the chat (see bot/store.py's docstring)."""
-        rows = [(digest_id, feed_id, key, story_key, _iso(now)) for feed_id, key in keys]
-        async with self.pool.acquire() as conn, conn.transaction():
-            # The upserts replace every column, as SQLite's INSERT OR REPLACE does.
-            await conn.execute(
-                "INSERT INTO stories VALUES ($1, $2, $3, $4, $5, NULL, 'sending', $6, NULL)"
-                " ON CONFLICT (digest_id, story_key) DO UPDATE SET channel=excluded.channel,"
-                " headline=excluded.headline, briefing=excluded.briefing, message_id=NULL, state='sending',"
-                " created=excluded.created, posted_at=NULL",
-                story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now))
-            if rows:
-                await conn.executemany(
-                    "INSERT INTO deliveries VALUES ($1, $2, $3, 'sending', $4, NULL, $5)"
-                    " ON CONFLICT (digest_id, feed_id, item_key) DO UPDATE SET state='sending',"
-                    " story_key=excluded.story_key, reason=NULL, at=excluded.at", rows)
+                           briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> bool:
+        """Claim a story and commit the intent to post it BEFORE asking the chat (see bot/store.py's
+        docstring); False, writing nothing, when the story or any of its items is already `sending` or
+        `posted` for the digest (another process has it)."""
+        # Sorted: two claims over overlapping items lock their rows in the same order and cannot deadlock.
+        wanted = sorted(set(keys))
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                # The upserts replace every column, as SQLite's INSERT OR REPLACE does, unless the row
+                # already holds a live claim: then nothing is returned and the claim is lost.
+                won = await conn.fetchval(
+                    "INSERT INTO stories VALUES ($1, $2, $3, $4, $5, NULL, 'sending', $6, NULL)"
+                    " ON CONFLICT (digest_id, story_key) DO UPDATE SET channel=excluded.channel,"
+                    " headline=excluded.headline, briefing=excluded.briefing, message_id=NULL, state='sending',"
+                    " created=excluded.created, posted_at=NULL WHERE stories.state NOT IN ('sending', 'posted')"
+                    " RETURNING 1",
+                    story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now))
+                if won is None:
+                    raise _Lost
+                if wanted:
+                    taken = await conn.fetch(
+                        "INSERT INTO deliveries SELECT $1, k.feed_id, k.item_key, 'sending', $2, NULL, $3"
+                        " FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS k(feed_id, item_key, n) ORDER BY k.n"
+                        " ON CONFLICT (digest_id, feed_id, item_key) DO UPDATE SET state='sending',"
+                        " story_key=excluded.story_key, reason=NULL, at=excluded.at"
+                        " WHERE deliveries.state NOT IN ('sending', 'posted') RETURNING 1",
+                        digest_id, story_key, _iso(now), [f for f, _ in wanted], [k for _, k in wanted])
+                    if len(taken) != len(wanted):
+                        raise _Lost
+        except (_Lost, asyncpg.DeadlockDetectedError):
+            # A deadlock victim lost a race to another claimant, which PostgreSQL let through.
+            return False
+        return True
 
     async def mark_posted(self, digest_id: str, story_key: str, message_id: str, now: datetime) -> None:
         """The chat accepted the story: its items are posted."""

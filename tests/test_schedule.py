@@ -95,7 +95,8 @@ async def test_due_digests_run_together_with_one_fetch(tmp_path: Path) -> None:
     assert await scheduler.tick(utc(2026, 11, 27, 7, 0)) == ["morning"]
     assert await scheduler.tick(utc(2026, 11, 27, 7, 0)) == []  # never twice for one slot
     assert await scheduler.seconds_to_next(utc(2026, 11, 27, 7, 0)) == 300.0  # capped
-    both = await scheduler.tick(utc(2026, 11, 28, 19, 0))  # both missed slots collapse into one run each
+    clock.now = utc(2026, 11, 28, 19, 0)  # the service's clock too: a feed fetched within its interval is reused
+    both = await scheduler.tick(clock.now)  # both missed slots collapse into one run each
     assert both == ["morning", "evening"] and len(fetcher.calls) == 2
     assert await store.last_run("morning") == utc(2026, 11, 28, 19, 0)
     await store.close()

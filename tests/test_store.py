@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,3 +111,78 @@ async def test_second_connection_sees_committed_writes(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "db") as raw, raw.execute("SELECT COUNT(*) FROM runs") as cur:
         assert (await cur.fetchone())[0] == 1
     await a.close()
+
+
+MIN = timedelta(minutes=1)
+
+
+async def test_fetch_claim_fresh_busy_and_lease_expiry(tmp_path: Path) -> None:
+    a, b = await Store.open(tmp_path / "db"), await Store.open(tmp_path / "db")  # two processes, one database
+    url, fresh, lease = "http://x.example/feed", 15 * MIN, 2 * MIN
+    try:
+        assert await a.claim_fetch(url, NOW, fresh, lease) == "fetch"
+        assert await b.claim_fetch(url, NOW, fresh, lease) == "busy"
+        assert await a.claim_fetch(url, NOW, fresh, lease) == "busy"  # a second task of the holder waits too
+        await a.release_fetch(url, NOW, ok=True)
+        assert await b.claim_fetch(url, NOW + MIN, fresh, lease) == "fresh"
+        assert await b.claim_fetch(url, NOW + MIN, timedelta(0), lease) == "fetch"  # 0: always fetch
+        await b.release_fetch(url, NOW + MIN, ok=False)  # a failed fetch leaves the old time
+        assert await a.claim_fetch(url, NOW + 16 * MIN, fresh, lease) == "fetch"
+        # a dies holding the lease: b waits until the lease runs out, then takes the fetch over
+        assert await b.claim_fetch(url, NOW + 17 * MIN, fresh, lease) == "busy"
+        assert await b.claim_fetch(url, NOW + 18 * MIN, fresh, lease) == "fetch"
+        await a.release_fetch(url, NOW + 19 * MIN, ok=True)  # the late holder's release changes nothing
+        assert await a.claim_fetch(url, NOW + 19 * MIN, fresh, lease) == "busy"
+        await b.release_fetch(url, NOW + 19 * MIN, ok=True)
+        assert await a.claim_fetch(url, NOW + 20 * MIN, fresh, lease) == "fresh"
+        assert await a.claim_fetch("http://x.example/other", NOW, fresh, lease) == "fetch"  # claims are per URL
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_concurrent_fetch_claims_have_one_winner(tmp_path: Path) -> None:
+    a, b = await Store.open(tmp_path / "db"), await Store.open(tmp_path / "db")
+    try:
+        results = await asyncio.gather(*(s.claim_fetch("http://x.example/f", NOW, 15 * MIN, MIN)
+                                         for _ in range(8) for s in (a, b)))
+        assert sorted(results) == ["busy"] * 15 + ["fetch"]
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_mark_sending_is_a_claim(tmp_path: Path) -> None:
+    a, b = await Store.open(tmp_path / "db"), await Store.open(tmp_path / "db")
+    try:
+        await a.record_fetch_ok("f", "http://x/", status=200, etag=None, last_modified=None,
+                                items=[it(n) for n in range(1, 6)], now=NOW)
+        await a.mark_skipped("d", [("f", "g:g5")], "ranked low", NOW)
+        assert await a.mark_sending("d", "42", "s1", "One", {}, [("f", "g:g1"), ("f", "g:g2")], NOW)
+        # any item already sending, or the same story, belongs to the other process: nothing is written
+        assert not await b.mark_sending("d", "42", "s2", "Two", {}, [("f", "g:g2"), ("f", "g:g3")], NOW)
+        assert not await b.mark_sending("d", "42", "s1", "One", {}, [("f", "g:g4")], NOW)
+        assert {c.key for c in await b.candidates("d", "f", 0)} == {"g:g3", "g:g4"}
+        assert await b.mark_sending("other", "43", "s1", "One", {}, [("f", "g:g1")], NOW)  # per digest
+        await a.mark_posted("d", "s1", "m1", NOW)
+        assert not await b.mark_sending("d", "42", "s3", "Three", {}, [("f", "g:g1")], NOW)  # posted stays taken
+        assert await b.mark_sending("d", "42", "s2", "Two", {}, [("f", "g:g3"), ("f", "g:g5")], NOW)  # skipped: free
+        await b.mark_send_failed("d", "s2", "HTTP 500")
+        assert await a.mark_sending("d", "42", "s2", "Two", {}, [("f", "g:g3")], NOW)  # a refused story is free again
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_concurrent_mark_sending_has_one_winner(tmp_path: Path) -> None:
+    a, b = await Store.open(tmp_path / "db"), await Store.open(tmp_path / "db")
+    try:
+        await a.record_fetch_ok("f", "http://x/", status=200, etag=None, last_modified=None,
+                                items=[it(n) for n in range(1, 4)], now=NOW)
+        keys = [("f", "g:g1"), ("f", "g:g2"), ("f", "g:g3")]
+        claims = [s.mark_sending("d", "42", f"s{n % 3}", "S", {}, keys[n % 3:] + keys[:n % 3], NOW)
+                  for n in range(6) for s in (a, b)]
+        assert sorted(await asyncio.gather(*claims)) == [False] * 11 + [True]
+    finally:
+        await a.close()
+        await b.close()
