@@ -13,7 +13,8 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,13 @@ class FakeService:
         self.cancelled = 0
         self.finished = 0
         self.notify: Any = None
+        self.max_ages: list[float | None] = []
 
     async def refresh_feeds(self, feed_ids: Sequence[str], *, notify: Any = None, progress: Any = None,
-                            dry_run: bool = False) -> dict[str, FeedOutcome]:
+                            dry_run: bool = False, max_age: float | None = None) -> dict[str, FeedOutcome]:
         self.calls.append((self.clock(), list(feed_ids)))
         self.notify = notify
+        self.max_ages.append(max_age)
         if self.fail_next:
             self.fail_next -= 1
             raise RuntimeError("database is locked")
@@ -236,6 +239,9 @@ async def test_per_feed_interval_overrides_the_default_and_zero_turns_it_off() -
     assert set(poller.polled()) == {"a", "b"} and poller.polled()["b"][0] == 300.0
     await drive(poller, T0, T0 + timedelta(seconds=1800))
     assert (len(service.polls("a")), len(service.polls("b")), len(service.polls("c"))) == (2, 6, 0)
+    # A poll reuses only a fetch from its own slot (younger than half the feed's interval).
+    assert {age for (_, ids), age in zip(service.calls, service.max_ages, strict=True) if ids == ["b"]} == {150.0}
+    assert {age for (_, ids), age in zip(service.calls, service.max_ages, strict=True) if ids == ["a"]} == {450.0}
     b_times = service.polls("b")
     assert all(abs((y - x).total_seconds() - 300.0) < 1e-3 for x, y in itertools.pairwise(b_times))
 
@@ -401,34 +407,90 @@ async def test_real_wait_wakes_on_reload() -> None:
 # -- with the real DigestService --------------------------------------------------------------------
 
 
-async def test_polls_go_through_the_digest_service_to_the_feeds(tmp_path: Path) -> None:
-    server = FeedServer()
-    await server.start()
+class LateClock(Clock):
+    """A clock running `lag` seconds behind the slot it was set to, like a loop that woke up late."""
+
+    lag = 0.0
+
+    def __call__(self) -> datetime:
+        return self.now + timedelta(seconds=self.lag)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    srv = FeedServer()
+    await srv.start()
+    when = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    srv.publish("/a.xml", "rss", [Entry("a-1", "Harbour reopens", "/a/1", "The harbour reopened.", when)])
+    srv.publish("/b.xml", "atom", [])
+    yield srv
+    await srv.stop()
+
+
+@asynccontextmanager
+async def real_service(server: FeedServer, db: Path, clock: Clock) -> AsyncIterator[DigestService]:
+    """A DigestService (own store connection and HTTP session, like one bot process) for feeds a and b."""
+    feeds = [FeedSettings(id="a", url=server.base + "/a.xml"),
+             FeedSettings(id="b", url=server.base + "/b.xml", interval=300.0)]
+    digest = DigestSettings(id="d", channel=1, schedule="0 7 * * *", feeds=("a", "b"))
+    settings = make_settings(server, feeds, [digest], str(db))
+    store = await Store.open(settings.storage.path)
+    session = make_session(settings.fetch)
     try:
-        when = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-        server.publish("/a.xml", "rss", [Entry("a-1", "Harbour reopens", "/a/1", "The harbour reopened.", when)])
-        server.publish("/b.xml", "atom", [])
-        feeds = [FeedSettings(id="a", url=server.base + "/a.xml"),
-                 FeedSettings(id="b", url=server.base + "/b.xml", interval=300.0)]
-        digest = DigestSettings(id="d", channel=1, schedule="0 7 * * *", feeds=("a", "b"))
-        settings = make_settings(server, feeds, [digest], str(tmp_path / "db.sqlite"))
-        clock = Clock(T0)
-        store = await Store.open(settings.storage.path)
-        session = make_session(settings.fetch)
-        try:
-            service = DigestService(settings, store, session, SimpleBriefer(session, settings.fetch), clock=clock)
-            poller = FeedPoller(service, clock=clock)
-            now = T0
-            for _ in range(4):
-                now = poller.next_due(now)
-                clock.now = now
-                await poller.tick(now)
-            state = await store.feed_state("a")
-        finally:
-            await session.close()
-            await store.close()
+        yield DigestService(settings, store, session, SimpleBriefer(session, settings.fetch), clock=clock)
     finally:
-        await server.stop()
-    # In 900 s b (every 300 s) is fetched three times, a once; its item is stored for the next digest.
+        await session.close()
+        await store.close()
+
+
+@pytest.mark.parametrize("lags", [(0.0, 0.0, 0.0, 0.0), (0.3, 0.2, 0.1, 0.0)], ids=["on-time", "late-then-on-time"])
+async def test_polls_go_through_the_digest_service_to_the_feeds(server: FeedServer, tmp_path: Path,
+                                                                 lags: tuple[float, ...]) -> None:
+    # The second case: each poll starts a little less late than the one before, so consecutive fetches of
+    # a feed are a hair under one interval apart. Every slot must still fetch: reusing any fetch younger
+    # than the full interval would drop about half the polls of a real, jittery loop.
+    clock = LateClock(T0)
+    async with real_service(server, tmp_path / "db.sqlite", clock) as service:
+        poller = FeedPoller(service, clock=clock)
+        polled = []
+        for lag in lags:
+            clock.now, clock.lag = poller.next_due(clock.now), lag
+            polled += await poller.tick()
+        state = await service.store.feed_state("a")
+    # In 900 s b (every 300 s) is polled three times, a once; a's item is stored for the next digest.
+    assert sorted(polled) == ["a", "b", "b", "b"]
     assert server.hits.get("/b.xml") == 3 and server.hits.get("/a.xml") == 1
     assert state is not None and state.seq is not None
+
+
+async def test_a_poll_reuses_a_fetch_made_just_before_its_slot(server: FeedServer, tmp_path: Path) -> None:
+    clock = Clock(T0)
+    async with real_service(server, tmp_path / "db.sqlite", clock) as service:
+        poller = FeedPoller(service, clock=clock)
+        slot = poller.next_due(T0)
+        [first] = poller.due(slot)
+        path = "/a.xml" if first == "a" else "/b.xml"
+        clock.now = slot - timedelta(seconds=20)  # a digest run (or another process) fetched it just now
+        await service.refresh_feeds([first])
+        clock.now = slot
+        assert await poller.tick() == [first]
+        reused = server.hits.get(path)
+        clock.now = slot + timedelta(seconds=poller.polled()[first][0])  # its next slot fetches again
+        assert first in await poller.tick()
+    assert reused == 1 and server.hits.get(path) == 2
+
+
+async def test_two_processes_polling_one_store_fetch_each_feed_once_per_slot(server: FeedServer,
+                                                                            tmp_path: Path) -> None:
+    # Both processes compute the same phases, so they poll at the same moments; the store's fetch claim
+    # lets one fetch and the other reuse it.
+    clock = Clock(T0)
+    db = tmp_path / "db.sqlite"
+    async with real_service(server, db, clock) as one, real_service(server, db, clock) as two:
+        pollers = [FeedPoller(one, clock=clock), FeedPoller(two, clock=clock)]
+        assert pollers[0].polled() == pollers[1].polled()
+        for _ in range(4):
+            clock.now = pollers[0].next_due(clock.now)
+            batches = await asyncio.gather(*(p.tick() for p in pollers))
+            assert batches[0] == batches[1] and batches[0]
+    assert server.hits.get("/b.xml") == 3 and server.hits.get("/a.xml") == 1
