@@ -26,8 +26,8 @@ from bot.models import FeedItem
 from bot.news.feeds import MAX_PARSE_ITEMS, parse_feed_job
 from bot.schedule import Clock
 from bot.settings import FeedSettings, FetchSettings
-from bot.store import FeedState
 from bot.store_factory import StoreLike
+from bot.store_schema import FeedState
 
 log = logging.getLogger(__name__)
 

@@ -23,166 +23,42 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import aiosqlite
 
 from bot.errors import StoreError
 from bot.models import FeedItem
-
-log = logging.getLogger(__name__)
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema
-    """
-    CREATE TABLE feeds (
-        feed_id TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
-        last_status INTEGER, last_error TEXT, failures INTEGER NOT NULL DEFAULT 0,
-        next_try TEXT, paused INTEGER NOT NULL DEFAULT 0, last_fetch TEXT, last_success TEXT, seq INTEGER
-    );
-    CREATE TABLE fetch_seq (seq INTEGER PRIMARY KEY AUTOINCREMENT, feed_id TEXT NOT NULL, at TEXT NOT NULL);
-    CREATE TABLE items (
-        feed_id TEXT NOT NULL, item_key TEXT NOT NULL, guid TEXT, link TEXT, title TEXT,
-        published TEXT, first_seen TEXT NOT NULL, seq INTEGER NOT NULL, filtered TEXT, error TEXT,
-        data TEXT NOT NULL, PRIMARY KEY (feed_id, item_key)
-    );
-    CREATE INDEX items_link ON items(link);
-    CREATE INDEX items_seq ON items(feed_id, seq);
-    CREATE TABLE baselines (digest_id TEXT NOT NULL, feed_id TEXT NOT NULL, since INTEGER NOT NULL,
-                            created TEXT NOT NULL, PRIMARY KEY (digest_id, feed_id));
-    CREATE TABLE stories (
-        story_key TEXT NOT NULL, digest_id TEXT NOT NULL, channel TEXT, headline TEXT, briefing TEXT,
-        message_id TEXT, state TEXT NOT NULL, created TEXT NOT NULL, posted_at TEXT,
-        PRIMARY KEY (digest_id, story_key)
-    );
-    CREATE TABLE deliveries (
-        digest_id TEXT NOT NULL, feed_id TEXT NOT NULL, item_key TEXT NOT NULL, state TEXT NOT NULL,
-        story_key TEXT, reason TEXT, at TEXT NOT NULL, PRIMARY KEY (digest_id, feed_id, item_key)
-    );
-    CREATE TABLE runs (digest_id TEXT PRIMARY KEY, last_scheduled TEXT, last_finished TEXT);
-    """,
-    # 2: cross-process fetch claims, one row per feed URL; times in milliseconds since the epoch so
-    # that both back-ends compare them as plain integers
-    """
-    CREATE TABLE fetch_claims (url TEXT PRIMARY KEY, holder TEXT, lease_until INTEGER, fetched_at INTEGER);
-    """,
+from bot.store_schema import (
+    CLAIM_FETCH_SQL,
+    MIGRATIONS,
+    RELEASE_FETCH_SQL,
+    ClaimResult,
+    FeedState,
+    StoredItem,
+    claim_verdict,
+    epoch_ms,
+    feed_state_from_row,
+    from_iso,
+    item_from_json,
+    item_to_json,
+    new_claim_token,
+    stored_item_from_row,
+    to_iso,
 )
 
-ClaimResult = Literal["fetch", "fresh", "busy"]
+# The schema's names stay importable from here, where they lived before bot/store_schema.py.
+__all__ = ["MIGRATIONS", "ClaimResult", "FeedState", "Store", "StoredItem", "item_from_json", "item_to_json"]
 
-# One upsert decides a fetch claim atomically on both back-ends (SQLite >= 3.35 and PostgreSQL): the
-# row is taken only when nobody fetched the URL within the freshness window and no lease is running.
-# Parameters: url, holder token, lease end, freshness limit (fetched_at must exceed it), now.
-CLAIM_FETCH_SQL = (
-    "INSERT INTO fetch_claims (url, holder, lease_until, fetched_at) VALUES ({0}, {1}, {2}, NULL)"
-    " ON CONFLICT (url) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until"
-    " WHERE (fetch_claims.fetched_at IS NULL OR fetch_claims.fetched_at <= {3})"
-    " AND (fetch_claims.lease_until IS NULL OR fetch_claims.lease_until <= {4}) RETURNING holder")
-# Parameters: ok, now, url, holder token. A holder whose lease was taken over changes nothing.
-RELEASE_FETCH_SQL = (
-    "UPDATE fetch_claims SET fetched_at = CASE WHEN {0} THEN {1} ELSE fetched_at END, holder = NULL,"
-    " lease_until = NULL WHERE url = {2} AND holder = {3}")
-
-
-def epoch_ms(value: datetime) -> int:
-    """A time as whole milliseconds since the Unix epoch (how fetch claims store times)."""
-    return int(value.timestamp() * 1000)
-
-
-def claim_verdict(fetched_at: int | None, fresh_limit: int) -> ClaimResult:
-    """What a claim that did not win means: the URL is fresh, or someone holds its lease."""
-    return "fresh" if fetched_at is not None and fetched_at > fresh_limit else "busy"
-
-
-def new_claim_token() -> str:
-    """A token naming one claim, so that only its holder can release it."""
-    return uuid.uuid4().hex
+log = logging.getLogger(__name__)
 
 
 class _Lost(Exception):
     """Raised inside a transaction to roll a lost claim back."""
-
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def item_to_json(item: FeedItem) -> str:
-    """The item as JSON (kept so a restart can brief it again from the store)."""
-    data = {k: getattr(item, k) for k in ("feed_id", "title", "link", "guid", "author", "summary",
-                                          "content", "image", "language")}
-    data["published"] = _iso(item.published)
-    data["updated"] = _iso(item.updated)
-    return json.dumps(data, ensure_ascii=False)
-
-
-def item_from_json(text: str) -> FeedItem:
-    """The inverse of item_to_json."""
-    data: dict[str, Any] = json.loads(text)
-    data["published"] = _dt(data.get("published"))
-    data["updated"] = _dt(data.get("updated"))
-    return FeedItem(**data)
-
-
-@dataclass(frozen=True)
-class FeedState:
-    """What the store remembers of one feed: validators and health."""
-
-    feed_id: str
-    url: str
-    etag: str | None
-    last_modified: str | None
-    last_status: int | None
-    last_error: str | None
-    failures: int
-    next_try: datetime | None
-    paused: bool
-    last_success: datetime | None
-    seq: int | None
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """An item as stored, with its store key and fetch sequence."""
-
-    key: str
-    item: FeedItem
-    seq: int
-    first_seen: datetime
-    filtered: str | None
-    error: str | None
-
-
-class Row(Protocol):
-    """A result row looked up by column name (sqlite3.Row and asyncpg.Record both are)."""
-
-    def __getitem__(self, key: str, /) -> Any: ...
-
-
-def feed_state_from_row(row: Row) -> FeedState:
-    """A `feeds` row (SQLite or PostgreSQL, same columns) as a FeedState."""
-    return FeedState(feed_id=row["feed_id"], url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-                     last_status=row["last_status"], last_error=row["last_error"], failures=row["failures"],
-                     next_try=_dt(row["next_try"]), paused=bool(row["paused"]),
-                     last_success=_dt(row["last_success"]), seq=row["seq"])
-
-
-def stored_item_from_row(row: Row) -> StoredItem:
-    """An `items` row (SQLite or PostgreSQL, same columns) as a StoredItem."""
-    return StoredItem(key=row["item_key"], item=item_from_json(row["data"]), seq=row["seq"],
-                      first_seen=datetime.fromisoformat(row["first_seen"]), filtered=row["filtered"],
-                      error=row["error"])
 
 
 class Store:
@@ -264,12 +140,12 @@ class Store:
         # Immediate: the feed's previous state is read under the write lock another process would need.
         async with self._transaction(immediate=True):
             prev = await self.feed_state(feed_id)
-            cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, _iso(now)))
+            cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, to_iso(now)))
             seq = int(cur.lastrowid or 0)
             await self.db.executemany(
                 "INSERT INTO items (feed_id, item_key, guid, link, title, published, first_seen, seq, filtered,"
                 " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id, item_key) DO NOTHING",
-                [(feed_id, key, it.guid, it.link, it.title, _iso(it.published), _iso(now), seq, reason,
+                [(feed_id, key, it.guid, it.link, it.title, to_iso(it.published), to_iso(now), seq, reason,
                   item_to_json(it)) for key, it, reason in items])
             if prev is not None and status == 304:
                 etag, last_modified = etag or prev.etag, last_modified or prev.last_modified
@@ -280,7 +156,7 @@ class Store:
                 " last_modified=excluded.last_modified, last_status=excluded.last_status, last_error=NULL,"
                 " failures=0, next_try=NULL, paused=0, last_fetch=excluded.last_fetch,"
                 " last_success=excluded.last_success, seq=excluded.seq",
-                (feed_id, url, etag, last_modified, status, _iso(now), _iso(now), seq))
+                (feed_id, url, etag, last_modified, status, to_iso(now), to_iso(now), seq))
         return seq, bool(prev and prev.paused)
 
     async def record_fetch_error(self, feed_id: str, url: str, *, status: int | None, error: str, now: datetime,
@@ -295,7 +171,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_id) DO UPDATE SET url=excluded.url,"
                 " last_status=excluded.last_status, last_error=excluded.last_error, failures=excluded.failures,"
                 " next_try=excluded.next_try, paused=excluded.paused, last_fetch=excluded.last_fetch",
-                (feed_id, url, status, error[:500], failures, _iso(next_try), int(paused), _iso(now)))
+                (feed_id, url, status, error[:500], failures, to_iso(next_try), int(paused), to_iso(now)))
             state = await self.feed_state(feed_id)
         assert state is not None
         return state, paused and not (prev and prev.paused)
@@ -350,7 +226,7 @@ class Store:
         """Record where a digest starts reading a feed (first sight)."""
         async with self._transaction():
             await self.db.execute("INSERT OR IGNORE INTO baselines VALUES (?, ?, ?, ?)",
-                                  (digest_id, feed_id, since, _iso(now)))
+                                  (digest_id, feed_id, since, to_iso(now)))
 
     async def candidates(self, digest_id: str, feed_id: str, since: int) -> list[StoredItem]:
         """Unfiltered items of a feed seen after `since` and not yet delivered or skipped for the digest."""
@@ -375,7 +251,7 @@ class Store:
         async with self._transaction():
             await self.db.executemany(
                 "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, 'skipped', ?, ?, ?)",
-                [(digest_id, feed_id, key, story_key, reason, _iso(now)) for feed_id, key in keys])
+                [(digest_id, feed_id, key, story_key, reason, to_iso(now)) for feed_id, key in keys])
 
     async def mark_sending(self, digest_id: str, channel: str, story_key: str, headline: str,
                            briefing: dict[str, Any], keys: Iterable[tuple[str, str]], now: datetime) -> bool:
@@ -397,10 +273,10 @@ class Store:
                             raise _Lost
                 await self.db.execute(
                     "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, NULL, 'sending', ?, NULL)",
-                    (story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), _iso(now)))
+                    (story_key, digest_id, channel, headline, json.dumps(briefing, ensure_ascii=False), to_iso(now)))
                 await self.db.executemany(
                     "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'sending', ?, NULL, ?)",
-                    [(digest_id, feed_id, key, story_key, _iso(now)) for feed_id, key in wanted])
+                    [(digest_id, feed_id, key, story_key, to_iso(now)) for feed_id, key in wanted])
         except _Lost:
             return False
         return True
@@ -409,9 +285,9 @@ class Store:
         """The chat accepted the story: its items are posted."""
         async with self._transaction():
             await self.db.execute("UPDATE stories SET state='posted', message_id=?, posted_at=? WHERE digest_id=?"
-                                  " AND story_key=?", (message_id, _iso(now), digest_id, story_key))
+                                  " AND story_key=?", (message_id, to_iso(now), digest_id, story_key))
             await self.db.execute("UPDATE deliveries SET state='posted', at=? WHERE digest_id=? AND story_key=?"
-                                  " AND state='sending'", (_iso(now), digest_id, story_key))
+                                  " AND state='sending'", (to_iso(now), digest_id, story_key))
 
     async def mark_send_failed(self, digest_id: str, story_key: str, error: str) -> None:
         """The chat refused the story for sure: forget the intent so the next run tries again."""
@@ -427,14 +303,14 @@ class Store:
         """The scheduled time of the digest's last run, if any."""
         async with self.db.execute("SELECT last_scheduled FROM runs WHERE digest_id = ?", (digest_id,)) as cur:
             row = await cur.fetchone()
-        return _dt(row[0]) if row else None
+        return from_iso(row[0]) if row else None
 
     async def record_run(self, digest_id: str, scheduled: datetime, finished: datetime) -> None:
         """Remember that a digest ran for the schedule slot `scheduled`."""
         async with self._transaction():
             await self.db.execute("INSERT INTO runs VALUES (?, ?, ?) ON CONFLICT (digest_id) DO UPDATE SET"
                                   " last_scheduled=excluded.last_scheduled, last_finished=excluded.last_finished",
-                                  (digest_id, _iso(scheduled), _iso(finished)))
+                                  (digest_id, to_iso(scheduled), to_iso(finished)))
 
     # -- explaining --------------------------------------------------------------------------------
 

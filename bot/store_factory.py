@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.errors import StoreError
 from bot.models import FeedItem
 from bot.settings import StorageSettings
-from bot.store import ClaimResult, FeedState, Store, StoredItem
+from bot.store import Store
+from bot.store_schema import ClaimResult, FeedState, StoredItem
 
 if TYPE_CHECKING:
     from bot.store_pg import PgStore

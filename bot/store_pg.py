@@ -1,6 +1,6 @@
 """The persistent store on PostgreSQL through asyncpg: the same schema, states and behaviour as bot/store.py.
 
-The migrations are bot.store.MIGRATIONS, translated by `pg_migration` (SQLite's AUTOINCREMENT becomes a
+The migrations are bot.store_schema.MIGRATIONS, translated by `pg_migration` (SQLite's AUTOINCREMENT becomes a
 BIGSERIAL, INTEGER becomes BIGINT because SQLite integers are 64-bit), so one list describes both schemas.
 Times stay ISO-8601 text in UTC, as on SQLite, so ordering and round trips are identical.
 
@@ -26,7 +26,7 @@ import asyncpg
 
 from bot.errors import StoreError
 from bot.models import FeedItem
-from bot.store import (
+from bot.store_schema import (
     CLAIM_FETCH_SQL,
     MIGRATIONS,
     RELEASE_FETCH_SQL,
