@@ -20,8 +20,8 @@
 All feeds are on one host, so per_host_concurrency is set equal to concurrency (real feeds spread
 over many hosts, where the per-host cap rarely binds).
 
-    .venv/bin/python bench/bench_scale.py [--feeds 2000] [--items 10] [--seconds 60] [--interval 20]
-        [--concurrency-high 64] [--rounds 2] [--json out.json] [--skip-pg]
+    .venv/bin/python bench/bench_scale.py [--feeds 2000] [--items 10] [--seconds 60] [--interval 30]
+        [--concurrency-high 64] [--rounds 2] [--json out.json] [--skip-pg | --skip-single]
 """
 
 from __future__ import annotations
@@ -380,8 +380,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"feeds": args.feeds, "items": args.items, "cpus": os.cpu_count(),
                               "default_concurrency": concurrencies[0], "high_concurrency": concurrencies[1]}
     try:
-        report["single"] = await single_process(base, args.feeds, concurrencies, args.rounds)
-        summarise(report["single"], concurrencies)
+        if not args.skip_single:
+            report["single"] = await single_process(base, args.feeds, concurrencies, args.rounds)
+            summarise(report["single"], concurrencies)
         pg_url = os.environ.get("NEWSBRIEF_TEST_PG_URL")
         if args.skip_pg:
             report["pg"] = {"skipped": "--skip-pg"}
@@ -404,13 +405,14 @@ def cli() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="304 rounds at each concurrency")
     parser.add_argument("--concurrency-high", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the two PostgreSQL processes poll")
-    parser.add_argument("--interval", type=float, default=20.0,
+    parser.add_argument("--interval", type=float, default=30.0,
                         help="fetch.feed_interval of the two PostgreSQL processes, in seconds")
     parser.add_argument("--ticks", type=int, default=4, help="polls per interval in each PostgreSQL process")
     parser.add_argument("--ticks-mode", action="store_true",
                         help="PostgreSQL processes refresh every feed each tick instead of running bot.feedpoll")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--skip-pg", action="store_true", help="only the single-process figures")
+    parser.add_argument("--skip-single", action="store_true", help="only the two-process PostgreSQL figures")
     # Internal: how the PostgreSQL part starts each bot process.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--name", default="A", help=argparse.SUPPRESS)
