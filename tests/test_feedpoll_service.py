@@ -30,6 +30,14 @@ class LateClock(Clock):
         return self.now + timedelta(seconds=self.lag)
 
 
+class TickingClock(Clock):
+    """A clock one millisecond later at each reading."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[FeedServer]:
     srv = FeedServer()
@@ -97,8 +105,9 @@ async def test_a_poll_reuses_a_fetch_made_just_before_its_slot(server: FeedServe
 async def test_two_processes_polling_one_store_fetch_each_feed_once_per_slot(server: FeedServer,
                                                                             tmp_path: Path) -> None:
     # Both processes compute the same phases, so they poll at the same moments; the store's fetch claim
-    # lets one fetch and the other reuse it.
-    clock = Clock(T0)
+    # lets one fetch and the other reuse it. Time moves on with every reading, as it does between two
+    # processes: a frozen clock would stamp the other's fetch with this process's very "now".
+    clock = TickingClock(T0)
     db = tmp_path / "db.sqlite"
     async with real_service(server, db, clock) as one, real_service(server, db, clock) as two:
         pollers = [FeedPoller(one, clock=clock), FeedPoller(two, clock=clock)]
