@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from bot.config_manager import ConfigManager, ReloadResult
 from bot.delivery import Delivery
@@ -25,7 +25,6 @@ from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits, fet
 from bot.scheduler import Owns, Scheduler
 from bot.settings import Settings
 from bot.sharding import ShardPlan, channel_owner, resolve_shards
-from bot.store import Store
 from bot.store_factory import StoreLike, is_pg_url, open_store
 
 log = logging.getLogger(__name__)
@@ -158,9 +157,7 @@ class App:
             log.error("digests disabled: cannot open the store: %s", err)
         if self.store is not None:
             try:
-                # DigestService is annotated with the SQLite Store; PgStore keeps the same contract (StoreLike).
-                store = cast(Store, self.store)
-                self.digests = MeteredDigestService(settings, store, self.session, self.service)
+                self.digests = MeteredDigestService(settings, self.store, self.session, self.service)
                 self.digests.metrics = self.metrics
             except BriefingError as err:
                 log.error("digests disabled: %s", err)

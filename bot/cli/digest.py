@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 from bot.cli.common import add_config_argument, settings_from_args
 from bot.delivery import Delivery
@@ -117,7 +117,6 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.news.fetch import make_session
     from bot.news.service import BriefingService
     from bot.news.workers import Workers
-    from bot.store import Store
     from bot.store_factory import StoreLike, open_store
 
     store: StoreLike = await open_store(settings.storage)
@@ -125,8 +124,7 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     session = make_session(settings.fetch)
     close_delivery: Callable[[], Awaitable[None]] | None = None
     try:
-        # DigestService is annotated with the SQLite Store; PgStore keeps the same contract (StoreLike).
-        service = DigestService(settings, cast(Store, store), session, BriefingService(settings, session, workers))
+        service = DigestService(settings, store, session, BriefingService(settings, session, workers))
         service.digest(args.digest_id)
         terminal = TerminalDelivery(args.format)
         delivery: Delivery = terminal
