@@ -176,4 +176,6 @@ def test_two_shard_processes_post_each_digest_once_and_a_killed_one_resumes(
     time.sleep(0.5)  # a duplicate, in either channel, would arrive now
     assert story_posts(channel_posts(fake, CHANNEL_ID)) == story_posts(first)
     assert channel_posts(fake, CHANNEL_2_ID) == second
+    # Within fetch.feed_interval (15 min) the restarted process reused the stored fetches: once per interval.
+    assert [fetched[path] for path in FEEDS] == [1, 1], dict(fetched)
     assert zero.stop_bot() == 0 and one.stop_bot() == 0
