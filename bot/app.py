@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.config_manager import ConfigManager, ReloadResult
 from bot.delivery import Delivery
-from bot.digests import DigestReport, DigestService
 from bot.errors import BriefingError
-from bot.feedsync import Progress
+from bot.feedpoll import FeedPoller
 from bot.frontend import Frontend
 from bot.logs import log_context, setup_logging
 from bot.news.fetch import make_session
 from bot.news.service import BriefingService
 from bot.news.workers import Workers
 from bot.ops.http import OpsServer
+from bot.ops.metered import WEBHOOK_RATELIMIT_LOGGER, MeteredDigestService, WebhookRateLimits
 from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits, fetch_trace_config
 from bot.scheduler import Owns, Scheduler
 from bot.settings import Settings
@@ -34,57 +34,6 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 6.0
 # The loop-lag probe's period: 10 wake-ups a second cost nothing and catch any stall over 0.1 s.
 LAG_INTERVAL = 0.1
-# FeedOutcome.status -> the feed_fetches `status` label; backoff and paused feeds were not fetched.
-_FETCH_STATUS = {"fetched": "ok", "not_modified": "not_modified", "error": "error"}
-
-
-# Interaction follow-ups go through discord.py's webhook client, which retries its 429s and reports
-# them only in this warning; count_discord_ratelimits covers the bot's own HTTP client (discord.http).
-WEBHOOK_RATELIMIT_LOGGER = "discord.webhook.async_"
-WEBHOOK_RATELIMIT_MARK = "is rate limited. Retrying"
-
-
-class _WebhookRateLimits(logging.Filter):
-    """Counts discord.py's webhook 429 warnings into `ratelimit_hits`; never drops a record."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        super().__init__()
-        self.metrics = metrics
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Count the record if it reports a webhook 429; always keep it."""
-        if isinstance(record.msg, str) and WEBHOOK_RATELIMIT_MARK in record.msg:
-            self.metrics.ratelimit_hits.inc()
-        return True
-
-
-class MeteredDigestService(DigestService):
-    """DigestService that counts runs, stories posted and feed fetches, and tags its log lines."""
-
-    metrics: Metrics | None = None
-
-    async def run_many(self, digest_ids: Sequence[str], delivery: Delivery, *, dry_run: bool = False,
-                       progress: Progress | None = None, scheduled: datetime | None = None) -> list[DigestReport]:
-        """As DigestService.run_many, observed into `metrics` (dry runs are not counted)."""
-        with log_context(digest=",".join(digest_ids)):
-            reports = await super().run_many(digest_ids, delivery, dry_run=dry_run, progress=progress,
-                                             scheduled=scheduled)
-        metrics = self.metrics
-        if metrics is None or dry_run:
-            return reports
-        if scheduled is not None:  # only the scheduler passes a slot; /digest runs are on demand
-            metrics.digest_runs.inc(len(digest_ids))
-        fetched: dict[str, str] = {}
-        for report in reports:
-            metrics.stories_posted.inc(report.posted)
-            for feed_id, outcome in report.feeds.items():
-                fetched[feed_id] = outcome.status  # a feed shared by two digests was fetched once
-        for status in fetched.values():
-            if status in _FETCH_STATUS:
-                metrics.feed_fetches.labels(status=_FETCH_STATUS[status]).inc()
-        return reports
-
-
 class _Background:
     """Long-running helper tasks (config watcher, scheduler, lag probe) that end with the front-end."""
 
@@ -126,6 +75,7 @@ class App:
         self.delivery: Delivery | None = None  # where admin notices go, once a front-end runs
         self.store: StoreLike | None = None
         self.digests: MeteredDigestService | None = None
+        self.poller: FeedPoller | None = None
         self.ops: OpsServer | None = None
         self.gateway_ok: Callable[[], bool] = lambda: True  # console mode: there is no gateway to lose
         self._undo_ratelimits: Callable[[], None] | None = None
@@ -161,6 +111,9 @@ class App:
                 self.digests.metrics = self.metrics
             except BriefingError as err:
                 log.error("digests disabled: %s", err)
+        if self.digests is not None:
+            self.poller = FeedPoller(self.digests, notify=self._notify)
+            self.poller.start()
         self.frontend = Frontend(self.config, self.service, self.digests)
         self.config.subscribe(self._on_reload)
         self.config.on_refused(self._on_refused)
@@ -168,7 +121,7 @@ class App:
         self.config.install_sighup(asyncio.get_running_loop())
         self.background.start(self._probe.run(), "loop-lag")
         undo_http = count_discord_ratelimits(self.metrics)
-        webhook_counter, webhook_log = _WebhookRateLimits(self.metrics), logging.getLogger(WEBHOOK_RATELIMIT_LOGGER)
+        webhook_counter, webhook_log = WebhookRateLimits(self.metrics), logging.getLogger(WEBHOOK_RATELIMIT_LOGGER)
         webhook_log.addFilter(webhook_counter)
 
         def undo() -> None:
@@ -186,6 +139,11 @@ class App:
                 # A taken port must not keep the bot from serving its users.
                 log.error("ops endpoint not started on %s:%d: %s", settings.ops.host, settings.ops.port, err)
                 self.ops = None
+        # Start-up objects (modules, lexicons, the parsed config) live for the whole run: moving them out of
+        # the cyclic collector's view took full collections from ~90 ms to a few ms in bench/bench_feeds.py,
+        # and a full collection stalls the event loop (and the gateway heartbeat) for its whole length.
+        gc.collect()
+        gc.freeze()
 
     def gateway_ok_now(self) -> bool:
         """Health check: the Discord gateway is connected (always true for the console)."""
@@ -226,6 +184,9 @@ class App:
                 self.scheduler.update(new)
             else:
                 self.digests.update_settings(new)
+            # Only settings the digest service accepted reach the poller.
+            if self.poller is not None:
+                self.poller.update(new)
         except BriefingError as err:
             log.error("digest settings not updated: %s", err)
             await self._notify(f"The reloaded digests could not be applied: {err}")
@@ -248,6 +209,8 @@ class App:
 
     async def stop(self) -> None:
         """Stop the background tasks and ops endpoint, then close the session, workers and store."""
+        if self.poller is not None:
+            await self.poller.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         self._probe.stop()

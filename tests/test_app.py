@@ -14,11 +14,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import WEBHOOK_RATELIMIT_LOGGER, WEBHOOK_RATELIMIT_MARK, App, MeteredDigestService
+from bot.app import App
 from bot.console import ConsoleDelivery
 from bot.digests import DigestReport, DigestService
 from bot.errors import BriefingError
 from bot.feedsync import FeedOutcome
+from bot.ops.metered import WEBHOOK_RATELIMIT_LOGGER, WEBHOOK_RATELIMIT_MARK, MeteredDigestService
 from bot.ops.metrics import Metrics
 from bot.schedule import utc_now
 
@@ -140,14 +141,12 @@ async def test_ops_off_by_default(tmp_path: Path) -> None:
         await app.stop()
 
 
-def _report(digest_id: str, posted: int, feeds: dict[str, str]) -> DigestReport:
-    return DigestReport(digest_id, datetime(2026, 1, 1, tzinfo=UTC), posted=posted,
-                        feeds={f: FeedOutcome(f, status) for f, status in feeds.items()})
+def _report(digest_id: str, posted: int) -> DigestReport:
+    return DigestReport(digest_id, datetime(2026, 1, 1, tzinfo=UTC), posted=posted)
 
 
-async def test_digest_runs_count_stories_and_each_feed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    reports = [_report("a", 3, {"shared": "fetched", "x": "not_modified"}),
-               _report("b", 2, {"shared": "fetched", "y": "error", "z": "backoff"})]
+async def test_digest_runs_count_runs_and_stories(monkeypatch: pytest.MonkeyPatch) -> None:
+    reports = [_report("a", 3), _report("b", 2)]
 
     async def fake_run_many(self: DigestService, ids: Any, delivery: Any, **kw: Any) -> list[DigestReport]:
         return reports
@@ -162,14 +161,30 @@ async def test_digest_runs_count_stories_and_each_feed_once(monkeypatch: pytest.
     await service.run_many(["a", "b"], ConsoleDelivery(io.StringIO()), scheduled=utc_now())
     assert value("digest_runs_total") == 2
     assert value("stories_posted_total") == 5
-    assert value("feed_fetches_total", status="ok") == 1  # fetched once for both digests
-    assert value("feed_fetches_total", status="not_modified") == 1
-    assert value("feed_fetches_total", status="error") == 1  # backoff: not fetched, not counted
-
     await service.run_many(["a"], ConsoleDelivery(io.StringIO()))  # /digest: on demand, not a scheduled run
     assert value("digest_runs_total") == 2 and value("stories_posted_total") == 10
     await service.run_many(["a"], ConsoleDelivery(io.StringIO()), dry_run=True, scheduled=utc_now())
     assert value("stories_posted_total") == 10
+
+
+async def test_feed_refreshes_count_only_real_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digest runs and background polls both go through refresh_feeds: each fetch counted once, by outcome."""
+    statuses = {"a": "fetched", "b": "not_modified", "c": "error", "d": "backoff", "e": "paused", "f": "shared"}
+
+    async def fake_refresh(self: DigestService, ids: Any, **kw: Any) -> dict[str, FeedOutcome]:
+        return {f: FeedOutcome(f, statuses[f]) for f in ids}
+
+    monkeypatch.setattr(DigestService, "refresh_feeds", fake_refresh)
+    service = MeteredDigestService.__new__(MeteredDigestService)
+    service.metrics = metrics = Metrics()
+
+    def value(status: str) -> float | None:
+        return metrics.registry.get_sample_value("newsbrief_feed_fetches_total", {"status": status})
+
+    await service.refresh_feeds(list(statuses))
+    assert (value("ok"), value("not_modified"), value("error")) == (1, 1, 1)  # reused/backed-off: no request
+    await service.refresh_feeds(["a"], dry_run=True)
+    assert value("ok") == 1
 
 
 async def test_webhook_429_warnings_are_counted(app: App) -> None:
