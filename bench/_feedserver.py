@@ -6,15 +6,20 @@ polling at scale: every body, ETag and Last-Modified is made once at start-up, a
 If-None-Match (or, without one, If-Modified-Since) matches is answered 304, and every feed request is
 logged as (seconds since start, path, status, User-Agent) so a bench can count fetches per process and
 per interval. `GET /_log` returns that log as JSON and `POST /_reset` clears it; neither is logged.
+`fetch_pattern` sums such a log up for a polling bench.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
 import multiprocessing
 import random
+import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -137,3 +142,24 @@ class ConditionalFeeds:
 async def start_conditional_feeds(feeds: int, items: int, text_chars: int = 400) -> ConditionalFeeds:
     """Build and start a ConditionalFeeds server (the `setup` for serve_in_process)."""
     return await ConditionalFeeds(feeds, items, text_chars).start()
+
+
+def fetch_pattern(log: list[list[Any]], feeds: int, interval: float, seconds: float) -> dict[str, Any]:
+    """What a ConditionalFeeds log over `seconds` says about polling every `interval`: requests per process
+    (User-Agent) and status, per interval window and per feed per interval, the time between two fetches
+    of a feed, and duplicates (a feed fetched again within half an interval: polls on schedule are a whole
+    interval apart, give or take a poll's jitter)."""
+    by_feed: dict[str, list[float]] = {}
+    for t, path, _, _ in log:
+        by_feed.setdefault(path, []).append(t)
+    gaps = sorted(b - a for times in by_feed.values() for a, b in itertools.pairwise(times))
+    windows = math.ceil(seconds / interval)
+    per_window = Counter(min(int(t // interval), windows - 1) for t, *_ in log)
+    return {"interval": interval, "seconds": seconds, "requests": len(log), "feeds_fetched": len(by_feed),
+            "by_process": dict(Counter(ua.rsplit("/", 1)[-1] for *_, ua in log)),
+            "by_status": dict(Counter(str(status) for _, _, status, _ in log)),
+            "requests_per_window": [per_window.get(w, 0) for w in range(windows)],
+            "per_feed_per_interval": len(log) / feeds / (seconds / interval),
+            "median_gap": statistics.median(gaps) if gaps else None, "gaps": len(gaps),
+            "gaps_over_1_5_intervals": sum(1 for gap in gaps if gap > 1.5 * interval),
+            "duplicates": sum(1 for gap in gaps if gap < interval / 2)}

@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import math
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -49,7 +47,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._feedserver import serve_in_process, start_conditional_feeds  # noqa: E402
+from bench._feedserver import fetch_pattern, serve_in_process, start_conditional_feeds  # noqa: E402
 from bot.digests import DigestService  # noqa: E402
 from bot.feedsync import FeedOutcome  # noqa: E402
 from bot.news.fetch import make_session  # noqa: E402
@@ -292,20 +290,6 @@ def pg_server_cpu() -> float | None:
     return total
 
 
-def repeats(log: list[list[Any]], interval: float) -> dict[str, Any]:
-    """From the server's log: requests per user agent and status, and duplicate fetches (a feed fetched again
-    within half an interval: polls on schedule are a whole interval apart, give or take a poll's jitter)."""
-    by_feed: dict[str, list[float]] = {}
-    for t, path, _, _ in log:
-        by_feed.setdefault(path, []).append(t)
-    gaps = sorted(b - a for times in by_feed.values() for a, b in itertools.pairwise(times))
-    early = sum(1 for gap in gaps if gap < interval / 2)
-    return {"median_gap": statistics.median(gaps) if gaps else None,
-            "gaps_over_1_5_intervals": sum(1 for gap in gaps if gap > 1.5 * interval), "gaps": len(gaps),
-            "feeds_fetched": len(by_feed), "requests": len(log), "by_process": dict(Counter(ua.rsplit("/", 1)[-1] for *_, ua in log)),
-            "by_status": dict(Counter(str(status) for _, _, status, _ in log)), "duplicates": early}
-
-
 async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Figure 3: two bot processes on a fresh PostgreSQL database poll the same feeds for --seconds."""
     import asyncpg  # only this part needs it
@@ -346,13 +330,8 @@ async def run_two_processes(base: str, pg_url: str, args: argparse.Namespace) ->
                 await proc.wait()
         await admin.execute(f"DROP DATABASE IF EXISTS {name}")
         await admin.close()
-    seen = repeats(log, args.interval)
-    intervals = args.seconds / args.interval
-    seen.update(processes=outputs, pg_cpu=pg_cpu, interval=args.interval, seconds=args.seconds,
-                per_feed_per_interval=seen["requests"] / args.feeds / intervals)
-    windows = math.ceil(args.seconds / args.interval)
-    per_window = Counter(min(int(t // args.interval), windows - 1) for t, *_ in log)
-    seen["requests_per_window"] = [per_window.get(w, 0) for w in range(windows)]
+    seen = fetch_pattern(log, args.feeds, args.interval, args.seconds)
+    seen.update(processes=outputs, pg_cpu=pg_cpu)
     for out in outputs:
         prime = f"primed the store first ({out['prime']['wall']:.1f} s, {out['prime']['statuses']}); " if out["prime"] else ""
         print(f"process {out['name']} ({out['mode']}): {prime}{out['batches']} refresh_feeds calls for "
