@@ -13,6 +13,7 @@ from trafilatura.utils import load_html
 
 from bot.errors import ExtractError
 from bot.models import Article, Link
+from bot.news.extract_furniture import POPUP_WORDS, is_furniture, page_furniture, strip_popups
 from bot.news.extract_meta import absolute, page_meta, web_base
 from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, normalise, word_count
 
@@ -76,6 +77,7 @@ class _Layout:
     chrome: set[Any] = field(default_factory=set)
     related: list[Any] = field(default_factory=list)
     deks: set[str] = field(default_factory=set)
+    popups: list[Any] = field(default_factory=list)
 
 
 def _add_dek(layout: _Layout, node: Any) -> None:
@@ -89,8 +91,11 @@ def _classify(tree: Any) -> _Layout:
     layout = _Layout(chrome=set(tree.iter(*_CHROME_TAGS)))
     for node in _MARKED_XPATH(tree):
         marks = _marks(node).lower()
-        if not _CHROME_WORDS.isdisjoint(_TOKEN_SPLIT_RE.split(marks)):
+        words = _TOKEN_SPLIT_RE.split(marks)
+        if not _CHROME_WORDS.isdisjoint(words):
             layout.chrome.add(node)
+        if not POPUP_WORDS.isdisjoint(words):
+            layout.popups.append(node)
         if node.tag in _BLOCK_TAGS and any(h in marks for h in _RELATED_HINTS) and _RELATED_MARK_RE.search(marks):
             layout.related.append(node)
         css = node.attrib.get("class", "").lower()
@@ -233,6 +238,8 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     try:
         meta = page_meta(tree, url)
         layout = _classify(tree)
+        strip_popups(layout.popups)
+        furniture = page_furniture(tree)
         related = _related(tree, layout, web_base(url, meta.canonical))
         _unwrap_layout_tables(tree)
     except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
@@ -260,6 +267,8 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         lead += 1
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", description)
+    # Lines the markup shows to be teasers, stamps or tag lists (see extract_furniture).
+    paragraphs = [p for p in paragraphs if not is_furniture(p, furniture)]
     if not _is_article_text(paragraphs, tree):
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])

@@ -24,7 +24,7 @@ _TERMINAL = tuple(".!?…:;\"'”’»)]")
 
 # Lines that introduce another story rather than continue this one.
 _RELATED_RE = re.compile(
-    r"^\s*\(?(?:read also|read more|also read|see also|related|related article|related story|more|more on this|"
+    r"^\s*\(?(?:read also|read more|also read|see also|related|related (?:article|story|post|content)s?|more|more on this|"
     r"also on [\w.]+|recommended|lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|weiterlesen|"
     r"lire aussi|à lire aussi|leer también|lee también|leggi anche(?: su)?)\s*[:：>»|-]\s*(?P<title>.+?)\)?$",
     re.IGNORECASE,
@@ -41,10 +41,17 @@ _BOILERPLATE_RE = re.compile(
     r"sign up for (?:our|the) newsletter|subscribe to our)\b.{0,60}"
     r"|(?:advertisement|anzeige|werbung|publicidad|sponsored|tags?|topics|comments?|\d+ comments?|"
     r"don'?t miss|most read|trending|print article|order reprints|print|email|share|tweet)\s*:?"
-    r"|(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4})).{0,200}"
+    r"|(?:©|ⓒ|\(c\)|copyright\s*(?:©|ⓒ|\(c\)|\d{4})).{0,200}"
     r"|all rights reserved\.?"
     r"|also on [\w-]+(?:\.[\w-]+)+\b.{0,200}"
     r"|write to .{1,80} at \S+@\S+"
+    # Credits for the reporting and calls to action (newsletters, "click here", membership pitches).
+    r"|.{1,250}\bcontributed (?:reporting )?to (?:this|the) (?:report|story|article)\.?"
+    r"|(?:with )?additional reporting by .{1,200}"
+    r"|.{0,200}\bclick here\b.{0,120}"
+    r"|(?:sign up|subscribe)\b.{0,120}\bnewsletters?\b.{0,80}"
+    r"|if you (?:enjoyed|liked|like|enjoy|value) (?:this|our) (?:article|story|post|journalism|reporting)\b.*"
+    r"|\[(\w+)\b[^\]]*\].*\[/\1\]"  # a WordPress shortcode the site failed to render
     r"|this copy is for your personal, non-commercial use only.*"
     r"|an error has occurred, please try again later\.?"
     r"|tell us what you think.*"

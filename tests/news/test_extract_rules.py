@@ -36,6 +36,15 @@ BODY = (
         "https://www.example.com/some/page",
         "Tags",
         "Updated at 1:23 p.m.",
+        "Copyright ⓒ Harbour-Daily.example. 무단전재 및 재배포 금지",
+        "Associated Press writers Ann Lee and Tom Berg contributed to this report.",
+        "Harbour News’ Maria Olsen contributed to this report.",
+        "Additional reporting by Paul Grant",
+        "Click here to subscribe to The Harbour Newsletter",
+        "Get Rail Monthly delivered to your door. 12 issues for £9.99. Click here for more information.",
+        "Sign Up: Stay on top of the latest rail news! Sign up for our Email Newsletters here.",
+        "If you enjoyed this article, we have an offer for you: become a member today.",
+        '[button link="http://example.com/submit/" type="big"] Send us your story[/button]',
     ],
 )
 def test_furniture_lines(line: str) -> None:
@@ -55,6 +64,11 @@ def test_furniture_lines(line: str) -> None:
         "Copyright holders sued the company in March.",
         "Published reports say the minister resigned.",
         "Updated figures show a sharp fall",
+        "Reporters contributed to the fund that paid for the report, the union said.",
+        "Subscribers who sign up before March get the newsletter free, the company said.",
+        "If you enjoyed the first series, the second has more of the same, critics say.",
+        "Sign up for a free 7-day trial of the streaming service.",
+        "The array [1, 2, 3] is sorted in place.",
     ],
 )
 def test_body_lines_are_not_furniture(line: str) -> None:
@@ -67,6 +81,7 @@ def test_related_title_lines() -> None:
     assert related_title("Lesen Sie auch: Bahn erhöht Preise https://bahn.example/a-123") == (
         "Bahn erhöht Preise", "https://bahn.example/a-123")
     assert related_title("(Leggi anche su: Nuovo film in arrivo)") == ("Nuovo film in arrivo", "")
+    assert related_title("Related post: Spiced Pear Jam Recipe") == ("Spiced Pear Jam Recipe", "")
     assert related_title("Readers also said the decision was overdue.") is None
 
 

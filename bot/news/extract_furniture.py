@@ -1,0 +1,171 @@
+"""Page furniture that trafilatura leaves inside the main text, recognised from the page's own markup.
+
+Three kinds, each a class of page rather than a page: hover cards (a person's card with their latest headlines,
+hidden until pointed at, yet present in the markup inside the body), lines that are nothing but one link to
+another story (a teaser headline, "CLICK HERE TO GET OUR APP", "<headline> [INSIGHT]"), and the
+date stamps and tag lists that a blog template prints around the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from bot.news.extract_text import normalise
+
+# Class/id words of pop-up cards and tooltips, matched as whole tokens ("tooltip" yes, "popularity" no).
+POPUP_WORDS = frozenset("rollover tooltip popover hovercard".split())
+# The block a link line sits in; the line ends at a <br> or at the block's edge.
+_LINE_BLOCKS = frozenset({"p", "li", "dd", "dt", "div", "td", "blockquote"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# A short section tag after a teaser link: "[INSIGHT]", "(VIDEO)".
+_TRAILING_TAG_RE = re.compile(r"\s*[\[(][^\])]{1,20}[\])]\s*$")
+_ITEMPROP_XPATH = etree.XPath("//*[@itemprop]")
+_DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
+_TAG_LABEL_RE = re.compile(r"^\s*(?:tags?|tagged(?: with)?|filed under|topics?|keywords?)\s*:?\s*", re.IGNORECASE)
+_TAG_SEP_RE = re.compile(r"\s*[,|·/•]\s*")
+# A link that shows its own address ("www.example.com") is a citation or a sign-off, which the body keeps.
+_ADDRESS_RE = re.compile(r"\b(?:www|https?)\b|\b(?:com|org|net)\b")
+# A teaser headline has a few words (a linked product or place name fewer); a long linked paragraph is prose.
+_MIN_LINK_WORDS = 4
+_MAX_LINE_WORDS = 40
+_MAX_BLOCK_EVENTS = 400
+_MAX_DEPTH = 40
+
+
+@dataclass
+class Furniture:
+    """Normalised texts of whole lines that are furniture on this page."""
+
+    link_lines: set[str] = field(default_factory=set)
+    stamps: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+
+
+def strip_popups(marked: list[Any]) -> None:
+    """Remove hover cards and tooltips (nodes whose class words include a POPUP_WORDS word), keeping what follows."""
+    # Outer marked wrappers hold the visible trigger (the linked name) beside the card: only the innermost go.
+    candidates = set(marked)
+    outer = {anc for node in marked for anc in node.iterancestors() if anc in candidates}
+    for node in marked:
+        if node in outer:
+            continue
+        # A card holds links or a picture; bare text may be the trigger word itself, and a <p> means layout.
+        if node.find(".//p") is None and (node.find(".//a") is not None or node.find(".//img") is not None):
+            _remove_keep_tail(node)
+
+
+def _remove_keep_tail(node: Any) -> None:
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def _block_lines(block: Any) -> list[str]:
+    """A block's text split at its <br> elements (scripts and styles left out); [] for a block too big to be a line."""
+    lines = [""]
+    skip = 0
+    for count, (event, node) in enumerate(etree.iterwalk(block, events=("start", "end"))):
+        if count > _MAX_BLOCK_EVENTS:
+            return []  # a wrapper of many elements is layout, not a line (and walking it per link would be quadratic)
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag in ("script", "style"):
+                skip += 1
+            elif tag == "br":
+                lines.append("")
+            elif not skip and tag and node.text:
+                lines[-1] += node.text
+        else:
+            if tag in ("script", "style"):
+                skip -= 1
+            if node is not block and not skip and node.tail:
+                lines[-1] += node.tail
+    return lines
+
+
+def _line_block(a: Any) -> Any | None:
+    """The block a link's line sits in, or None when the link is part of a heading (or nested past reason)."""
+    block = a.getparent()
+    depth = 0
+    while block is not None and block.tag not in _LINE_BLOCKS:
+        if block.tag in _HEADINGS or depth > _MAX_DEPTH:
+            return None
+        block, depth = block.getparent(), depth + 1
+    if block is None:
+        return None
+    for depth, anc in enumerate(block.iterancestors()):
+        if anc.tag in _HEADINGS or depth > _MAX_DEPTH:
+            return None
+    return block
+
+
+def _link_line(a: Any, blocks: dict[Any, list[str]]) -> str | None:
+    """The normalised line that is this link and nothing else (a teaser, a call to action), if there is one."""
+    if not a.get("href"):
+        return None
+    raw = a.text_content()
+    if raw.count(" ") < _MIN_LINK_WORDS - 1:  # most anchors are short navigation labels: skip them cheaply
+        return None
+    text = normalise(raw)
+    if _ADDRESS_RE.search(text) or not _MIN_LINK_WORDS <= text.count(" ") + 1 <= _MAX_LINE_WORDS:
+        return None
+    block = _line_block(a)  # a linked heading is the article's own structure (a gift guide's product names)
+    if block is None:
+        return None
+    if block not in blocks:
+        blocks[block] = _block_lines(block)
+    for line in blocks[block]:
+        if len(line) <= len(raw) + 40 and normalise(_TRAILING_TAG_RE.sub("", line)) == text:
+            return normalise(line)
+    return None
+
+
+def page_furniture(tree: Any) -> Furniture:
+    """The furniture lines this page's markup declares: link-only lines, date stamps, tag lists."""
+    furniture = Furniture()
+    blocks: dict[Any, list[str]] = {}
+    stamps = [node for node in _ITEMPROP_XPATH(tree) if node.get("itemprop") in _DATE_PROPS]
+    for node in tree.iter("a", "time"):
+        if node.tag == "time":
+            stamps.append(node)
+            continue
+        if "tag" in (node.get("rel") or "").lower().split():
+            furniture.tags.add(normalise(node.text_content()))
+        line = _link_line(node, blocks)
+        if line:
+            furniture.link_lines.add(line)
+    for node in stamps:
+        text = normalise(node.text_content())
+        if text.count(" ") < 12:
+            furniture.stamps.add(text)
+    furniture.stamps.discard("")
+    furniture.tags.discard("")
+    return furniture
+
+
+def _is_tag_list(line: str, tags: set[str]) -> bool:
+    """'Tags: a, b, c' where every item is one of the page's rel=tag links."""
+    items = [normalise(item) for item in _TAG_SEP_RE.split(_TAG_LABEL_RE.sub("", line))]
+    items = [item for item in items if item]
+    return bool(items) and all(item in tags for item in items)
+
+
+def is_furniture(line: str, furniture: Furniture) -> bool:
+    """Whether one line of extracted text is a link-only line, a date stamp or a tag list of this page."""
+    norm = normalise(line)
+    if not norm:
+        return False
+    if norm in furniture.link_lines or norm in furniture.stamps:
+        return True
+    return bool(furniture.tags) and _is_tag_list(line, furniture.tags)
