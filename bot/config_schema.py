@@ -27,6 +27,7 @@ from bot import config_checks as checks
 from bot.config_rules import INTERNAL, LIST_RULES, NORMALISE, RULES, SNOWFLAKES, SPECIAL_KEYS
 from bot.settings import (
     DigestSettings,
+    DiscordSettings,
     FeedSettings,
     Settings,
 )
@@ -277,6 +278,17 @@ class Validator:
                 " (no feeds are defined)" if not feed_ids else f" (defined feeds: {', '.join(feed_ids)})"
             )
             self.error(node, path, f"unknown feed {checks.quote(value)}{hint}")
+        self._check_shards()
+
+    def _check_shards(self) -> None:
+        """shard_ids lie below a shard_count given beside them (a count from the environment is checked at run)."""
+        counts = self.leaves[(DiscordSettings, "shard_count")]
+        if not counts:
+            return
+        count = counts[0][0]
+        for value, node, path in self.leaves[(DiscordSettings, "shard_ids")]:
+            if value >= count:
+                self.error(node, path, f"must be below discord.shard_count ({count}), got {value}")
 
 
 _TYPE_NAMES: dict[Any, str] = {

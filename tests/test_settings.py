@@ -524,3 +524,11 @@ def test_polling_and_backoff_keys_are_read() -> None:
     assert (settings.fetch.feed_interval, settings.fetch.retry_base, settings.fetch.retry_max,
             settings.fetch.pause_after_failures) == (0, 30, 600, 3)
     assert settings.feeds[0].interval == 120
+
+
+def test_shard_ids_must_lie_below_the_shard_count() -> None:
+    """check-config catches a shard id that no process could run, with its line."""
+    with pytest.raises(ConfigError) as caught:
+        parse_settings("discord:\n  shard_count: 2\n  shard_ids: [0, 2]\n")
+    assert "config.yaml:3:18 discord.shard_ids[1]: must be below discord.shard_count (2), got 2" in str(caught.value)
+    assert parse_settings("discord:\n  shard_count: 2\n  shard_ids: [1]\n").discord.shard_ids == (1,)
