@@ -177,11 +177,6 @@ class FeedSync:
     async def _refresh_url(self, url: str, group: list[FeedSettings], dry_run: bool, notify: Notify | None,
                            max_age: float | None) -> list[FeedOutcome]:
         fresh_for, lease = self.fresh_for(group, max_age), self.lease(group)
-        if not dry_run:
-            for feed in group:
-                if await self.store.feed_state(feed.id) is None:
-                    # A feed never stored has nothing to reuse, however fresh its URL is.
-                    fresh_for = timedelta(0)
         first_busy: datetime | None = None
         wait_started = time.monotonic()
         pause = WAIT_FIRST
@@ -204,6 +199,11 @@ class FeedSync:
                 finally:
                     await self.store.release_fetch(url, self.clock(), ok)
             if claim == "fresh":
+                # The holder stored its feeds before it released the URL, so a feed of ours with no
+                # state now was not among them (another configuration): it has nothing to reuse.
+                if fresh_for and any([await self.store.feed_state(f.id) is None for f in group]):
+                    fresh_for, first_busy = timedelta(0), None
+                    continue
                 return [FeedOutcome(f.id, "shared") for f in group]
             # Busy: another process (or task) is fetching it; its result is what this run wants.
             if first_busy is None:

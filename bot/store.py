@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -61,6 +62,19 @@ class _Lost(Exception):
     """Raised inside a transaction to roll a lost claim back."""
 
 
+async def _enable_wal(db: aiosqlite.Connection) -> None:
+    """Switch the file to WAL mode; retried, because the switch needs the file to itself and, when several
+    processes open a new database at once, SQLite reports "locked" without waiting for the busy timeout."""
+    for attempt in range(100):
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == 99:
+                raise
+            await asyncio.sleep(0.05)
+
+
 class Store:
     """Async SQLite store; `await Store.open(path)` and `await store.close()`."""
 
@@ -81,7 +95,7 @@ class Store:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(target, timeout=30)
             db.row_factory = aiosqlite.Row
-            await db.execute("PRAGMA journal_mode=WAL")
+            await _enable_wal(db)
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA busy_timeout=30000")
             store = cls(db, target)
@@ -98,7 +112,14 @@ class Store:
         for version, script in enumerate(MIGRATIONS, start=1):
             if version <= current:
                 continue
-            await self.db.executescript(f"BEGIN; {script}; INSERT INTO schema_version VALUES ({version}); COMMIT;")
+            try:
+                await self.db.executescript(f"BEGIN IMMEDIATE; {script};"
+                                            f" INSERT INTO schema_version VALUES ({version}); COMMIT;")
+            except sqlite3.OperationalError:
+                await self.db.rollback()
+                if await self.schema_version() >= version:
+                    continue  # another process opening the same file applied it first
+                raise
             log.info("store migrated to schema version %d", version)
 
     async def schema_version(self) -> int:
@@ -112,12 +133,13 @@ class Store:
         await self.db.close()
 
     @asynccontextmanager
-    async def _transaction(self, *, immediate: bool = False) -> AsyncIterator[None]:
-        """One write transaction; `immediate` takes the database write lock before reading, so that a
-        check and the write that depends on it are atomic across processes."""
+    async def _transaction(self) -> AsyncIterator[None]:
+        """One write transaction, begun IMMEDIATE: it takes the database's write lock (waiting up to the
+        busy timeout) before its first read, so a check and the write that depends on it are atomic across
+        processes, and a write never fails at once with "database is locked" as a deferred transaction
+        does when another connection wrote after it started reading."""
         async with self._write:
-            if immediate:
-                await self.db.execute("BEGIN IMMEDIATE")
+            await self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
@@ -137,8 +159,7 @@ class Store:
                               last_modified: str | None, items: Sequence[tuple[str, FeedItem, str | None]],
                               now: datetime) -> tuple[int, bool]:
         """Store a successful fetch and its new items; returns (fetch sequence, was the feed paused)."""
-        # Immediate: the feed's previous state is read under the write lock another process would need.
-        async with self._transaction(immediate=True):
+        async with self._transaction():
             prev = await self.feed_state(feed_id)
             cur = await self.db.execute("INSERT INTO fetch_seq (feed_id, at) VALUES (?, ?)", (feed_id, to_iso(now)))
             seq = int(cur.lastrowid or 0)
@@ -162,7 +183,7 @@ class Store:
     async def record_fetch_error(self, feed_id: str, url: str, *, status: int | None, error: str, now: datetime,
                                  next_try: datetime, pause_after: int) -> tuple[FeedState, bool]:
         """Count a failed fetch; returns the new state and whether the feed just became paused."""
-        async with self._transaction(immediate=True):
+        async with self._transaction():
             prev = await self.feed_state(feed_id)
             failures = (prev.failures if prev else 0) + 1
             paused = failures >= pause_after
@@ -181,7 +202,7 @@ class Store:
         (fetched less than `fresh_for` ago: reuse the stored items) or "busy" (another holder's lease runs)."""
         token, now_ms = new_claim_token(), epoch_ms(now)
         limit = now_ms - int(fresh_for.total_seconds() * 1000)
-        async with self._transaction(immediate=True):
+        async with self._transaction():
             async with self.db.execute(CLAIM_FETCH_SQL.format("?", "?", "?", "?", "?"),
                                        (url, token, now_ms + int(lease.total_seconds() * 1000), limit, now_ms)) as cur:
                 won = await cur.fetchone() is not None
@@ -260,7 +281,7 @@ class Store:
         or `posted` for the digest (another process has it)."""
         wanted = list(dict.fromkeys(keys))
         try:
-            async with self._transaction(immediate=True):
+            async with self._transaction():
                 async with self.db.execute("SELECT 1 FROM stories WHERE digest_id = ? AND story_key = ?"
                                            " AND state IN ('sending', 'posted')", (digest_id, story_key)) as cur:
                     if await cur.fetchone() is not None:

@@ -266,3 +266,21 @@ async def test_reload_changes_the_health_policy(server: FeedServer, tmp_path: Pa
         assert fixed.policy.base == 1.0  # an explicit policy stays
     finally:
         await store.close()
+
+
+async def test_a_feed_the_other_process_does_not_know_is_fetched(server: FeedServer, opener: Opener) -> None:
+    clock = Clock()
+    digest = DigestSettings(id="d", channel=1, schedule="0 7 * * *", feeds=("gazette",))
+    mine = make_settings(server, [FeedSettings(id="gazette", url=server.base + "/a.xml")], [digest], "unused.db")
+    (other,) = await processes(1, settings_for(server), opener, clock)  # knows the URL as feed "a"
+    (proc,) = await processes(1, mine, opener, clock)
+    try:
+        await other.service.refresh_feeds(["a"])
+        outcome = (await proc.service.refresh_feeds(["gazette"]))["gazette"]
+        again = (await proc.service.refresh_feeds(["gazette"]))["gazette"]
+    finally:
+        await other.close()
+        await proc.close()
+    # A fresh fetch stored under another feed id leaves nothing to reuse for "gazette": it fetches once.
+    assert outcome.status == "fetched" and outcome.new_items == 2 and again.status == "shared"
+    assert server.hits["/a.xml"] == 2

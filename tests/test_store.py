@@ -186,3 +186,12 @@ async def test_concurrent_mark_sending_has_one_winner(tmp_path: Path) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_stores_opened_together_migrate_once(tmp_path: Path) -> None:
+    stores = await asyncio.gather(*(Store.open(tmp_path / "db") for _ in range(4)))  # four processes starting
+    try:
+        assert [await s.schema_version() for s in stores] == [len(MIGRATIONS)] * 4
+    finally:
+        for s in stores:
+            await s.close()
