@@ -102,7 +102,10 @@ class PgStore:
             if schema:
                 conn = await asyncpg.connect(url, timeout=10)
                 try:
-                    await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    async with conn.transaction():
+                        # IF NOT EXISTS alone races: two processes creating it at once, one fails.
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+                        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
                 finally:
                     await conn.close()
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=10,
