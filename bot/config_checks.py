@@ -228,3 +228,10 @@ def check_cron(value: str) -> str | None:
     except (ValueError, KeyError) as err:  # croniter's own errors derive from ValueError
         return f"is not a valid cron expression ({err})"
     return None
+
+
+def check_storage_url(value: str) -> str | None:
+    """A PostgreSQL URL, or empty for the SQLite file (so `${NAME:-}` can leave it unset)."""
+    if not value.strip() or value.lower().startswith(("postgresql://", "postgres://")):
+        return None
+    return "is not a PostgreSQL URL: use postgresql://user:password@host/database, or leave it empty for SQLite"

@@ -101,6 +101,7 @@ RULES: dict[tuple[type, str], Rule] = {
     (DigestSettings, "max_stories"): _between(1, 50),
     (DigestSettings, "sentences"): _between(1, 10),
     (StorageSettings, "path"): _not_blank,
+    (StorageSettings, "url"): _value(checks.check_storage_url),
     (LoggingSettings, "level"): _value(checks.check_log_level),
     (CommandSettings, "brief_cooldown"): _at_least(0),
     (CommandSettings, "max_concurrent_briefings"): _at_least(1),
@@ -116,6 +117,8 @@ SNOWFLAKES: set[tuple[type, str]] = {(DiscordSettings, "guilds"), (DiscordSettin
 NORMALISE: dict[tuple[type, str], Callable[[Any], Any]] = {
     (LoggingSettings, "level"): str.upper,
     (FetchSettings, "allow_hosts"): str.lower,
+    # `${NAME:-}` unset gives "": no database URL, the SQLite file.
+    (StorageSettings, "url"): lambda v: v.strip() or None,
 }
 # Keys refused with a specific explanation instead of "unknown key".
 SPECIAL_KEYS: dict[tuple[type, str], str] = {

@@ -218,6 +218,12 @@ BAD = [
         id="log-level",
     ),
     pytest.param(
+        "storage:\n  url: mysql://bot@db/news\n",
+        'config.yaml:2:8 storage.url: "mysql://bot@db/news" is not a PostgreSQL URL: use'
+        " postgresql://user:password@host/database, or leave it empty for SQLite",
+        id="storage-url-not-postgres",
+    ),
+    pytest.param(
         "storage: data.db\n",
         'config.yaml:1:10 storage: expected a mapping of keys, got "data.db"',
         id="section-type",
