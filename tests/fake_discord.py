@@ -54,6 +54,11 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                         headers={"Content-Type": "application/json", **(headers or {})})
 
 
+# The fake sends every GUILD_CREATE at once: discord.py's 2 s wait for late guilds (guild_ready_timeout)
+# would only slow the in-process tests down.
+FAST_READY = 0.1
+
+
 @dataclass
 class Recorded:
     """One request the fake received."""

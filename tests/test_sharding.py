@@ -19,7 +19,15 @@ from bot.errors import ConfigError
 from bot.frontend import FileConfig, Frontend
 from bot.settings import DigestSettings, DiscordSettings, Settings
 from bot.sharding import ShardPlan, channel_owner, resolve_shards
-from tests.fake_discord import CHANNEL_2_ID, CHANNEL_ID, GUILD_2_ID, GUILD_ID, FakeDiscord, shard_of
+from tests.fake_discord import (
+    CHANNEL_2_ID,
+    CHANNEL_ID,
+    FAST_READY,
+    GUILD_2_ID,
+    GUILD_ID,
+    FakeDiscord,
+    shard_of,
+)
 
 NEWS = DigestSettings(id="news", channel=CHANNEL_ID, schedule="0 7 * * *", feeds=("f",))
 NEWS_2 = DigestSettings(id="news2", channel=CHANNEL_2_ID, schedule="0 7 * * *", feeds=("f",))
@@ -113,7 +121,7 @@ async def connected(client: discord.Client) -> AsyncIterator[None]:
 
 
 async def test_unsharded_plan_keeps_the_plain_client(fake: FakeDiscord) -> None:
-    bot = make_bot(frontend(), ShardPlan())
+    bot = make_bot(frontend(), ShardPlan(), guild_ready_timeout=FAST_READY)
     assert type(bot) is NewsBot
     async with connected(bot):
         assert {g.id for g in bot.guilds} == {GUILD_ID, GUILD_2_ID}
@@ -123,7 +131,7 @@ async def test_unsharded_plan_keeps_the_plain_client(fake: FakeDiscord) -> None:
 
 async def test_one_shard_of_two_sees_only_its_guild(fake: FakeDiscord) -> None:
     plan = ShardPlan(2, (1,))
-    bot = make_bot(frontend(), plan)
+    bot = make_bot(frontend(), plan, guild_ready_timeout=FAST_READY)
     assert isinstance(bot, ShardedNewsBot)
     async with connected(bot):
         assert [g.id for g in bot.guilds] == [GUILD_2_ID]
@@ -134,7 +142,7 @@ async def test_one_shard_of_two_sees_only_its_guild(fake: FakeDiscord) -> None:
 
 
 async def test_all_shards_in_one_process_open_one_connection_each(fake: FakeDiscord) -> None:
-    bot = make_bot(frontend(), ShardPlan(2, None))
+    bot = make_bot(frontend(), ShardPlan(2, None), guild_ready_timeout=FAST_READY)
     async with connected(bot):
         assert {g.id for g in bot.guilds} == {GUILD_ID, GUILD_2_ID}
         assert sorted(fake.connected_shards()) == [(0, 2), (1, 2)]

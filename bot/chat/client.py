@@ -68,9 +68,9 @@ class NewsBot(commands.Bot):
 class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
     """NewsBot over discord.py's AutoShardedBot: the shards of a ShardPlan (all of them when it names none)."""
 
-    def __init__(self, frontend: Frontend, plan: ShardPlan) -> None:
+    def __init__(self, frontend: Frontend, plan: ShardPlan, **options: Any) -> None:
         super().__init__(frontend, shard_count=plan.count,
-                         shard_ids=list(plan.ids) if plan.ids is not None else None)
+                         shard_ids=list(plan.ids) if plan.ids is not None else None, **options)
         self.plan = plan
 
     async def on_shard_ready(self, shard_id: int) -> None:
@@ -78,8 +78,9 @@ class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
         log.info("shard %d of %s ready", shard_id, self.shard_count)
 
 
-def make_bot(frontend: Frontend, plan: ShardPlan) -> NewsBot:
-    """The client for a plan: a plain NewsBot when unsharded (one connection, as always), else a ShardedNewsBot."""
+def make_bot(frontend: Frontend, plan: ShardPlan, **options: Any) -> NewsBot:
+    """The client for a plan: a plain NewsBot when unsharded (one connection, as always), else a ShardedNewsBot.
+    `options` go to discord.py's client (tests shorten `guild_ready_timeout` against the fake)."""
     if not plan.sharded:
-        return NewsBot(frontend)
-    return ShardedNewsBot(frontend, plan)
+        return NewsBot(frontend, **options)
+    return ShardedNewsBot(frontend, plan, **options)

@@ -19,7 +19,7 @@ from bot.frontend import FileConfig, Frontend
 from bot.models import Briefing, Source, Stats, Story
 from bot.news.briefing import BriefOptions
 from bot.settings import CommandSettings, DigestSettings, DiscordSettings, FeedSettings, Settings
-from tests.fake_discord import ADMIN_CHANNEL_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.fake_discord import ADMIN_CHANNEL_ID, CHANNEL_ID, FAST_READY, GUILD_ID, FakeDiscord
 
 
 def briefing(url: str, headline: str = "Bridge approved") -> Briefing:
@@ -57,7 +57,7 @@ async def bot() -> AsyncIterator[tuple[FakeDiscord, NewsBot]]:
     settings = Settings(discord=DiscordSettings(admin_channel=ADMIN_CHANNEL_ID), digests=(DIGEST,),
                         feeds=(FeedSettings(id="wire", url="https://wire.example/rss"),),
                         commands=CommandSettings(brief_cooldown=0))
-    client = NewsBot(Frontend(FileConfig(None, settings), Service(), Digests()))
+    client = NewsBot(Frontend(FileConfig(None, settings), Service(), Digests()), guild_ready_timeout=FAST_READY)
     task = asyncio.create_task(client.start("token"))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 15)

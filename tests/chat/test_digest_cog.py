@@ -22,7 +22,7 @@ from bot.frontend import FileConfig, Frontend
 from bot.news.fetch import make_session
 from bot.settings import DigestSettings, FeedSettings
 from bot.store import Store
-from tests.fake_discord import ADMIN_CHANNEL_ID, CHANNEL_ID, FakeDiscord, Recorded
+from tests.fake_discord import ADMIN_CHANNEL_ID, CHANNEL_ID, FAST_READY, FakeDiscord, Recorded
 from tests.feed_helpers import Entry, FeedServer, SimpleBriefer, make_settings
 
 NOW = datetime.now(UTC)
@@ -61,7 +61,8 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     store = await Store.open(settings.storage.path)
     session = make_session(settings.fetch)
     service = DigestService(settings, store, session, SimpleBriefer(session, settings.fetch))
-    client = NewsBot(Frontend(FileConfig(None, settings), object(), service))  # type: ignore[arg-type]
+    client = NewsBot(Frontend(FileConfig(None, settings), object(), service),  # type: ignore[arg-type]
+                     guild_ready_timeout=FAST_READY)
     task = asyncio.create_task(client.start("token"))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 15)
