@@ -20,7 +20,7 @@ from bot.news.fetch import make_session
 from bot.news.service import BriefingService
 from bot.news.workers import Workers
 from bot.ops.http import OpsServer
-from bot.ops.metered import WEBHOOK_RATELIMIT_LOGGER, MeteredDigestService, WebhookRateLimits
+from bot.ops.metered import MeteredDigestService
 from bot.ops.metrics import LoopLagProbe, Metrics, count_discord_ratelimits, fetch_trace_config
 from bot.scheduler import Owns, Scheduler
 from bot.settings import Settings
@@ -120,15 +120,7 @@ class App:
         self.background.start(self.config.watch(), "config-watch")
         self.config.install_sighup(asyncio.get_running_loop())
         self.background.start(self._probe.run(), "loop-lag")
-        undo_http = count_discord_ratelimits(self.metrics)
-        webhook_counter, webhook_log = WebhookRateLimits(self.metrics), logging.getLogger(WEBHOOK_RATELIMIT_LOGGER)
-        webhook_log.addFilter(webhook_counter)
-
-        def undo() -> None:
-            undo_http()
-            webhook_log.removeFilter(webhook_counter)
-
-        self._undo_ratelimits = undo
+        self._undo_ratelimits = count_discord_ratelimits(self.metrics)
         if settings.ops.enabled:
             self.ops = OpsServer(self.metrics, {"gateway": self.gateway_ok_now, "store": self.store_ok,
                                                 "config": self.config_ok},

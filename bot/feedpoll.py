@@ -14,21 +14,19 @@ import hashlib
 import heapq
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from bot.logs import log_context
-from bot.schedule import Clock, utc_now
+from bot.schedule import Clock, Sleeper, sleep_or_wake, utc_now
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # kept out of the import graph: the poller itself needs neither aiohttp nor the store
     from bot.feedsync import FeedOutcome, Notify
 
 log = logging.getLogger(__name__)
-
-Sleeper = Callable[[float], Awaitable[None]]
 
 # Phases are computed in whole milliseconds: fine enough to spread thousands of feeds, and exact in floats.
 _PHASE_UNITS_PER_SECOND = 1000
@@ -49,11 +47,6 @@ class PollService(Protocol):
                             dry_run: bool = False, max_age: float | None = None) -> dict[str, FeedOutcome]:
         """Fetch these feeds and store what is new; a fetch younger than `max_age` seconds is reused."""
         ...
-
-
-def feed_interval(feed_interval: float | None, default: float) -> float:
-    """A feed's effective polling interval in seconds: its own, else the default; 0 or less means off."""
-    return default if feed_interval is None else feed_interval
 
 
 def phase_offset(url: str, interval: float) -> float:
@@ -124,7 +117,7 @@ class FeedPoller:
         now = _ts(self.clock())
         feeds: dict[str, _Feed] = {}
         for feed in settings.feeds:
-            interval = feed_interval(feed.interval, settings.fetch.feed_interval)
+            interval = feed.poll_interval(settings.fetch.feed_interval)
             if feed.id not in used or interval <= 0:
                 continue
             old = self._feeds.get(feed.id)
@@ -219,16 +212,7 @@ class FeedPoller:
                 self._batches.add(task)
                 task.add_done_callback(self._batches.discard)
             wait = (self.next_due(now) - now).total_seconds()
-            await self._wait(min(self.max_sleep, max(0.0, wait)))
-
-    async def _wait(self, seconds: float) -> None:
-        if self._sleep is not None:
-            await self._sleep(seconds)
-            return
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+            await sleep_or_wake(min(self.max_sleep, max(0.0, wait)), self._wake, self._sleep)
 
     async def stop(self) -> None:
         """End the loop, let in-flight polls finish for up to `grace` seconds, then cancel what is left."""

@@ -100,9 +100,7 @@ class HealthPolicy:
     @classmethod
     def from_settings(cls, fetch: FetchSettings) -> HealthPolicy:
         """The policy configured by fetch.retry_base, retry_max and pause_after_failures."""
-        # getattr: these keys are newer than FetchSettings in some checkouts; the defaults are the class's.
-        return cls(base=float(getattr(fetch, "retry_base", cls.base)), cap=float(getattr(fetch, "retry_max", cls.cap)),
-                   pause_after=int(getattr(fetch, "pause_after_failures", cls.pause_after)))
+        return cls(base=fetch.retry_base, cap=fetch.retry_max, pause_after=fetch.pause_after_failures)
 
     def delay(self, failures: int) -> timedelta:
         """How long to wait before the next try after `failures` consecutive failures."""
@@ -161,10 +159,8 @@ class FeedSync:
 
     def fresh_for(self, group: Sequence[FeedSettings], max_age: float | None) -> timedelta:
         """How recent a fetch of the group's URL must be to be reused: the shortest interval of its feeds."""
-        # getattr: the interval keys are newer than the settings classes in some checkouts.
-        default = float(getattr(self.fetch_settings, "feed_interval", 0.0))
-        intervals = [getattr(f, "interval", None) for f in group]
-        seconds = max(0.0, min(default if value is None else float(value) for value in intervals))
+        default = self.fetch_settings.feed_interval
+        seconds = max(0.0, min(f.poll_interval(default) for f in group))
         if max_age is not None:
             seconds = min(seconds, max(0.0, max_age))
         return timedelta(seconds=seconds)

@@ -8,7 +8,8 @@ aware time by hand, so the rules are ours and explicit:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,11 +18,25 @@ from croniter import croniter
 from bot.errors import ConfigError
 
 Clock = Callable[[], datetime]
+Sleeper = Callable[[float], Awaitable[None]]
 
 
 def utc_now() -> datetime:
     """The real clock: an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+async def sleep_or_wake(seconds: float, wake: asyncio.Event, sleep: Sleeper | None = None) -> None:
+    """Wait `seconds`, or less when `wake` is set; an injected `sleep` (tests' clock) replaces the real wait.
+
+    The caller clears `wake` before it works out `seconds`, so a wake-up that comes meanwhile is not lost."""
+    if sleep is not None:
+        await sleep(seconds)
+        return
+    try:
+        await asyncio.wait_for(wake.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
 
 
 def _zone(name: str) -> ZoneInfo:

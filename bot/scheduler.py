@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.delivery import Delivery
 from bot.digests import DigestService
-from bot.schedule import Clock, utc_now
+from bot.schedule import Clock, Sleeper, sleep_or_wake, utc_now
 from bot.settings import DigestSettings, Settings
 
 log = logging.getLogger(__name__)
 
-Sleeper = Callable[[float], Awaitable[None]]
 # Whether this process runs a digest (sharding: the process whose shard holds the channel's guild).
 Owns = Callable[[DigestSettings], bool]
 
@@ -123,21 +122,12 @@ class Scheduler:
             waits.append((nxt - now).total_seconds())
         return max(0.0, min(waits))
 
-    async def _wait(self, seconds: float) -> None:
-        if self._sleep is not None:
-            await self._sleep(seconds)
-            return
-        self._wake.clear()
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
-
     async def run_forever(self) -> None:
         """Catch up, then run due digests until stop() is called."""
         await self.catch_up()
         while not self._stopped:
-            await self._wait(await self.seconds_to_next(self.clock()))
+            self._wake.clear()
+            await sleep_or_wake(await self.seconds_to_next(self.clock()), self._wake, self._sleep)
             if self._stopped:
                 break
             await self.tick()

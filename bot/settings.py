@@ -77,6 +77,10 @@ class FeedSettings:
     priority: int = 0
     interval: float | None = None
 
+    def poll_interval(self, default: float) -> float:
+        """This feed's polling interval in seconds: its own `interval`, else `default` (fetch.feed_interval); 0 is off."""
+        return default if self.interval is None else self.interval
+
 
 @dataclass(frozen=True)
 class DigestSettings:

@@ -19,8 +19,8 @@ from bot.console import ConsoleDelivery
 from bot.digests import DigestReport, DigestService
 from bot.errors import BriefingError
 from bot.feedsync import FeedOutcome
-from bot.ops.metered import WEBHOOK_RATELIMIT_LOGGER, WEBHOOK_RATELIMIT_MARK, MeteredDigestService
-from bot.ops.metrics import Metrics
+from bot.ops.metered import MeteredDigestService
+from bot.ops.metrics import WEBHOOK_RATELIMIT_LOGGER, WEBHOOK_RATELIMIT_MARK, Metrics
 from bot.schedule import utc_now
 
 DIGEST = """feeds:

@@ -1,8 +1,7 @@
-"""Services observed into the process's metrics: digest runs, stories, feed fetches, webhook 429s."""
+"""Services observed into the process's metrics: digest runs, stories posted, feed fetches."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,26 +13,6 @@ from bot.ops.metrics import Metrics
 
 # FeedOutcome.status -> the feed_fetches `status` label; backoff and paused feeds were not fetched.
 _FETCH_STATUS = {"fetched": "ok", "not_modified": "not_modified", "error": "error"}
-
-
-# Interaction follow-ups go through discord.py's webhook client, which retries its 429s and reports
-# them only in this warning; count_discord_ratelimits covers the bot's own HTTP client (discord.http).
-WEBHOOK_RATELIMIT_LOGGER = "discord.webhook.async_"
-WEBHOOK_RATELIMIT_MARK = "is rate limited. Retrying"
-
-
-class WebhookRateLimits(logging.Filter):
-    """Counts discord.py's webhook 429 warnings into `ratelimit_hits`; never drops a record."""
-
-    def __init__(self, metrics: Metrics) -> None:
-        super().__init__()
-        self.metrics = metrics
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Count the record if it reports a webhook 429; always keep it."""
-        if isinstance(record.msg, str) and WEBHOOK_RATELIMIT_MARK in record.msg:
-            self.metrics.ratelimit_hits.inc()
-        return True
 
 
 class MeteredDigestService(DigestService):

@@ -139,29 +139,44 @@ def fetch_trace_config(metrics: Metrics) -> aiohttp.TraceConfig:
 # (discord/http.py); tests/ops/test_metrics.py checks the installed version still logs it.
 DISCORD_RATELIMIT_LOGGER = "discord.http"
 DISCORD_RATELIMIT_PREFIX = "We are being rate limited."
+# Interaction follow-ups go through discord.py's webhook client, which retries its 429s too and
+# reports them only in this warning (discord/webhook/async_.py; tests/test_app.py checks it).
+WEBHOOK_RATELIMIT_LOGGER = "discord.webhook.async_"
+WEBHOOK_RATELIMIT_MARK = "is rate limited. Retrying"
 
 
 class _RateLimitCounter(logging.Filter):
-    """Counts discord.py's 429 warnings; never drops a record."""
+    """Counts the log records that report a 429 into `ratelimit_hits`; never drops a record."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, is_429: Callable[[str], bool]) -> None:
         super().__init__()
         self.metrics = metrics
+        self.is_429 = is_429
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Count the record if it is a 429 report; always keep it."""
-        if isinstance(record.msg, str) and record.msg.startswith(DISCORD_RATELIMIT_PREFIX):
+        if isinstance(record.msg, str) and self.is_429(record.msg):
             self.metrics.ratelimit_hits.inc()
         return True
 
 
 def count_discord_ratelimits(metrics: Metrics) -> Callable[[], None]:
-    """Count every 429 that discord.py's HTTP client reports into `ratelimit_hits`; returns an undo function."""
-    counter = _RateLimitCounter(metrics)
+    """Count every 429 that discord.py's HTTP and webhook clients report into `ratelimit_hits`; returns an undo."""
     # A logger filter sees the record whatever handlers and levels the root has.
-    logger = logging.getLogger(DISCORD_RATELIMIT_LOGGER)
-    logger.addFilter(counter)
-    return lambda: logger.removeFilter(counter)
+    installed = [
+        (logging.getLogger(DISCORD_RATELIMIT_LOGGER),
+         _RateLimitCounter(metrics, lambda msg: msg.startswith(DISCORD_RATELIMIT_PREFIX))),
+        (logging.getLogger(WEBHOOK_RATELIMIT_LOGGER),
+         _RateLimitCounter(metrics, lambda msg: WEBHOOK_RATELIMIT_MARK in msg)),
+    ]
+    for logger, counter in installed:
+        logger.addFilter(counter)
+
+    def undo() -> None:
+        for logger, counter in installed:
+            logger.removeFilter(counter)
+
+    return undo
 
 
 class LoopLagProbe:
