@@ -157,10 +157,13 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
 def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
     """Sentences of `text`, each with a flag that is True for an image caption run into the text.
 
-    News furniture (agency datelines, Daily Mail bylines and time stamps, "Scroll down for
+    A caption is a piece run into the next sentence without closing punctuation (see
+    _run_in_split) or one that opens with a short label ("Wanted: ..."). News furniture (agency datelines, Daily Mail bylines and time stamps, "Scroll down for
     video") is removed first, so no algorithm ever sees or returns it.
     """
     out: list[tuple[str, bool]] = []
+    seams: list[int] = []  # indices in `out` of pieces cut by _run_in_split
+    vocabulary = _Vocabulary(text)
     for paragraph in _PARAGRAPHS.split(text):
         for line in _LINE_BREAK.split(paragraph):
             flat = " ".join(line.split())
@@ -170,12 +173,116 @@ def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
                 sentence = _LEAD_FURNITURE.sub("", span).strip()
                 if not sentence:
                     continue
-                run_on = language == "en" and _OPENER.search(sentence, 1) is not None
-                pieces = _RUN_ON.split(sentence) if run_on else [sentence]
+                if language != "en":
+                    out.append((sentence, False))
+                    continue
+                pieces = _RUN_ON.split(sentence) if _OPENER.search(sentence, 1) else [sentence]
+                parts = [part for piece in pieces if piece for part in _run_in_split(piece, vocabulary)]
                 # A run-in piece (no closing punctuation before the next sentence's opener)
-                # is a picture caption pasted into the text, as Daily Mail pages often have.
-                out.extend((piece, k < len(pieces) - 1) for k, piece in enumerate(pieces) if piece)
+                # is a picture caption pasted into the text, as Daily Mail pages often have;
+                # so is a piece that opens with a short "Label:" ("Wanted: Police have ...").
+                for k, (part, seam) in enumerate(parts):
+                    if seam:
+                        seams.append(len(out))
+                    out.append((part, k < len(parts) - 1 or (":" in part and _is_labelled(part))))
+    if len(seams) == 1 and sum(flag for _, flag in out) == 1:
+        # A lone general seam on a page with no other caption is trusted only when the cut-off
+        # piece re-states another sentence, as captions do; else it is a title ("bought Flight
+        # into Danger for $600").
+        i = seams[0]
+        if not _restates(out[i][0], [s for j, (s, _) in enumerate(out) if j != i]):
+            merged = f"{out[i][0]} {out[i + 1][0]}"
+            out[i:i + 2] = [(merged, _is_labelled(merged))]
     return out
+
+
+def _restates(piece: str, others: list[str]) -> bool:
+    """Whether most (and at least 3) of the longer content words of `piece` recur in one other sentence."""
+    stops = stop_words("en")
+    mine = {w.lower() for w in _WORD.findall(piece) if len(w) > 3} - stops
+    need = max(3, len(mine) / 2)
+    return len(mine) >= 3 and any(len(mine & {w.lower() for w in _WORD.findall(o)}) >= need for o in others)
+
+
+class _Vocabulary:
+    """Which words a text writes in lower case, looked up on demand (most texts never ask)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str) or not word:
+            return False
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = self._find(word)
+        return known
+
+    def _find(self, word: str) -> bool:
+        at = self.text.find(word)
+        while at >= 0:
+            before = self.text[at - 1:at]
+            after = self.text[at + len(word):at + len(word) + 1]
+            if not (before.isalnum() or before in "'’-") and not (after.isalnum() or after in "'’-"):
+                return True
+            at = self.text.find(word, at + 1)
+        return False
+
+
+def _is_labelled(piece: str) -> bool:
+    """Whether `piece` opens with a caption's label: "Wanted: ", "Fighter ace: ", not a title."""
+    label = _CAPTION_LABEL.match(piece)
+    if label is None:
+        return False
+    label_words = label.group(1).split()
+    if label_words[-1].lower() in _SPEECH_VERBS:
+        return False  # "Benitez added: ..." introduces speech
+    # Title Case ("Fall of an Empire: The Story of ...", "Joy Smith: ...") is a title or a
+    # speaker; a label is one word, in sentence case ("Fighter ace") or in capitals.
+    names = [w for w in label_words if w.lower() not in stop_words("en")]
+    return len(names) < 2 or any(w[:1].islower() for w in names) or all(w.isupper() for w in names)
+
+
+def _run_in_split(sentence: str, vocabulary: _Vocabulary) -> list[tuple[str, bool]]:
+    """Cut `sentence` where a caption runs into the next sentence with no closing punctuation.
+
+    A cut needs a sentence-like seam: a lower-case word that is no function word and no
+    possessive ("shot dead by police", "the players' Player"), then a capitalised common word
+    (a stop word, or a word the text also writes in lower case, so names and titles like
+    "Police Scotland" or "Flight into Danger" stay) followed by a lower-case word.
+    """
+    pieces: list[tuple[str, bool]] = []  # (piece, True when cut here)
+    if sentence[1:].islower():
+        return [(sentence, False)]  # no capital after the first letter: no seam (cheap pre-check)
+    start = 0
+    stops = stop_words("en")
+    for match in _RUN_IN.finditer(sentence):  # the text is flat: words are one space apart
+        quote, opener = match.groups()
+        if opener[0] == "I" and not quote and (len(opener) == 1 or opener[1] in "'’"):
+            continue  # "the moment I knew"
+        head = sentence[start:match.start()]
+        prev = head[head.rfind(" ") + 1:]
+        bare = prev.strip(_CLOSERS + _OPENING)
+        if (
+            not (bare[:1].islower() or bare in _DAYS)
+            or bare.lower() in stops
+            or (prev[-1] in "'’" and prev[0] not in _OPENING)  # "the players' Player"
+            or bare.endswith(("'s", "’s"))
+            or head.count('"') % 2 or head.count("“") > head.count("”")  # inside a quotation
+            or len(head.split()) < 5
+            or len(sentence[match.end():].split()) < 4
+        ):
+            continue
+        lower = opener.lower()
+        if lower not in stops and lower not in vocabulary:
+            continue
+        if vocabulary.text.count(f"{bare} {opener}") > 1:
+            continue  # a seam that recurs is a fixed term ("infra-red A rays"), not a pasted caption
+        pieces.append((head.strip(), True))
+        start = match.start()
+    pieces.append((sentence[start:].strip(), False))
+    return pieces
 
 
 # A single line break ends a sentence (headings, list lines) unless the text is hard-wrapped:
@@ -216,6 +323,16 @@ _OPENER = re.compile(_OPENERS + r"\s+[a-z0-9]")  # cheap pre-check for _RUN_ON
 _RUN_ON = re.compile(
     r"(?<=[a-z0-9%’'”])\s+(?=" + _OPENERS + r"\s+[a-z0-9])"
 )
+
+
+# The general run-in seam (see _run_in_split): lower-case end, capitalised word, next word.
+_RUN_IN = re.compile(r"""(?<=[a-z0-9’'”)]) (?=([‘'"“]?)([A-Z][a-z][\w’'-]*|A|I|I[’'][a-z]+) [a-z0-9])""")
+_DAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+_CLOSERS = "'\"’”)]"
+_OPENING = "'\"‘“(["
+# A caption's label: one to four words and a colon before a capitalised word ("Fighter ace: ").
+_SPEECH_VERBS = frozenset("said says added adds told asked explained wrote writes replied continued".split())
+_CAPTION_LABEL = re.compile(r"([A-Z][\w'’-]*(?:\s[\w'’-]+){0,3}):\s+[A-Z]")
 
 
 _SCRIPTS: tuple[tuple[str, str], ...] = (

@@ -155,3 +155,78 @@ def test_run_in_captions_are_split_and_flagged() -> None:
     ]
     # Only English openers: German capitalises nouns mid-sentence.
     assert split_marked("Er sagte es The Guardian heute.", "de") == [("Er sagte es The Guardian heute.", False)]
+
+
+def test_a_caption_that_restates_the_next_sentence_is_cut_off() -> None:
+    text = (
+        "A fisherman drowned in the river near the old weir on Sunday afternoon A fisherman has drowned "
+        "after falling into the river near the old weir, police said. Police said the man had been fishing."
+    )
+    assert split_marked(text, "en") == [
+        ("A fisherman drowned in the river near the old weir on Sunday afternoon", True),
+        ("A fisherman has drowned after falling into the river near the old weir, police said.", False),
+        ("Police said the man had been fishing.", False),
+    ]
+
+
+def test_a_lone_seam_that_restates_nothing_is_a_title_not_a_caption() -> None:
+    text = "The Canadian broadcaster quietly bought the rights and then bought Flight into Danger for $600. The flight was late."
+    assert split_marked(text, "en") == [
+        ("The Canadian broadcaster quietly bought the rights and then bought Flight into Danger for $600.", False),
+        ("The flight was late.", False),
+    ]
+
+
+def test_run_in_seams_on_a_page_with_captions() -> None:
+    # The labelled caption shows the page has captions, so seams need no re-statement.
+    text = (
+        "Pictured: The striker lifts the trophy at the stadium. "
+        "The striker celebrates with fans after the final whistle Police in the city said the crowd was calm and police thanked fans. "
+        "He was voted the players' Player of the year by the rest of the squad. "
+        "He thanked the fans in the city stadium Police Scotland said the match passed without incident. "
+        "Officers stood by the main gate near the city centre The match ended late in the evening. "
+        "He scored twice in the final minutes of the game 'I am delighted with the result,' he said. "
+        "It was the moment the whole team realised I knew we could win the title."
+    )
+    assert split_marked(text, "en") == [
+        ("Pictured: The striker lifts the trophy at the stadium.", True),
+        ("The striker celebrates with fans after the final whistle", True),
+        ("Police in the city said the crowd was calm and police thanked fans.", False),
+        # A possessive, a name ("Police Scotland") or a bare "I" is no seam.
+        ("He was voted the players' Player of the year by the rest of the squad.", False),
+        ("He thanked the fans in the city stadium Police Scotland said the match passed without incident.", False),
+        # A stop word opens a sentence too ("centre The match"), but not after a function word.
+        ("Officers stood by the main gate near the city centre", True),
+        ("The match ended late in the evening.", False),
+        ("He scored twice in the final minutes of the game", True),
+        ("'I am delighted with the result,' he said.", False),
+        ("It was the moment the whole team realised I knew we could win the title.", False),
+    ]
+
+
+def test_a_seam_that_recurs_is_a_fixed_term() -> None:
+    text = (
+        "Wanted: A man is sought. The new cream protects against infra-red A rays and sunburn. "
+        "It is the first cream to block infra-red A rays as well as heat."
+    )
+    assert split_marked(text, "en") == [
+        ("Wanted: A man is sought.", True),
+        ("The new cream protects against infra-red A rays and sunburn.", False),
+        ("It is the first cream to block infra-red A rays as well as heat.", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "caption"),
+    [
+        ("Wanted: Police have issued a warrant for the arrest of a man.", True),
+        ("Fighter ace: The pilot lost both legs in a crash.", True),
+        ("SHOW US YOUR MEDALS: Played 133 Tests for his country.", True),
+        ("Fall of an Empire: The Story of a Queen opens in cinemas today.", False),
+        ("Joy Smith: Oh my gosh, how long will it be?", False),
+        ("The minister added: The plan is ready.", False),
+        ("The council met at 10: Members voted on the plan.", False),
+    ],
+)
+def test_a_short_label_marks_a_caption(sentence: str, caption: bool) -> None:
+    assert split_marked(sentence, "en") == [(sentence, caption)]
