@@ -158,11 +158,13 @@ def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
     """Sentences of `text`, each with a flag that is True for an image caption run into the text.
 
     A caption is a piece run into the next sentence without closing punctuation (see
-    _run_in_split) or one that opens with a short label ("Wanted: ..."). News furniture (agency datelines, Daily Mail bylines and time stamps, "Scroll down for
-    video") is removed first, so no algorithm ever sees or returns it.
+    _run_in_split) or one that opens with a short label ("Wanted: ..."). News furniture
+    (agency datelines, Daily Mail bylines and time stamps, "Scroll down for video") is
+    removed first, so no algorithm ever sees or returns it.
     """
     out: list[tuple[str, bool]] = []
     seams: list[int] = []  # indices in `out` of pieces cut by _run_in_split
+    labels: list[int] = []  # indices in `out` of last pieces that open with a caption label
     vocabulary = _Vocabulary(text)
     for paragraph in _PARAGRAPHS.split(text):
         for line in _LINE_BREAK.split(paragraph):
@@ -184,15 +186,22 @@ def split_marked(text: str, language: str = "en") -> list[tuple[str, bool]]:
                 for k, (part, seam) in enumerate(parts):
                     if seam:
                         seams.append(len(out))
-                    out.append((part, k < len(parts) - 1 or (":" in part and _is_labelled(part))))
-    if len(seams) == 1 and sum(flag for _, flag in out) == 1:
+                    labelled = k == len(parts) - 1 and ":" in part and _is_labelled(part)
+                    if labelled:
+                        labels.append(len(out))
+                    out.append((part, k < len(parts) - 1 or labelled))
+    flagged = [i for i, (_, flag) in enumerate(out) if flag]
+    if len(flagged) == 1 and seams == flagged:
         # A lone general seam on a page with no other caption is trusted only when the cut-off
         # piece re-states another sentence, as captions do; else it is a title ("bought Flight
         # into Danger for $600").
-        i = seams[0]
+        i = flagged[0]
         if not _restates(out[i][0], [s for j, (s, _) in enumerate(out) if j != i]):
-            merged = f"{out[i][0]} {out[i + 1][0]}"
-            out[i:i + 2] = [(merged, _is_labelled(merged))]
+            out[i:i + 2] = [(f"{out[i][0]} {out[i + 1][0]}", False)]
+    elif len(flagged) == 1 and labels == flagged:
+        # Likewise a lone "Label: ..." is prose ("Another caveat: Even though ..."): pages
+        # with captions have several.
+        out[flagged[0]] = (out[flagged[0]][0], False)
     return out
 
 
@@ -209,25 +218,20 @@ class _Vocabulary:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._known: dict[str, bool] = {}
 
-    def __contains__(self, word: object) -> bool:
-        if not isinstance(word, str) or not word:
-            return False
-        known = self._known.get(word)
-        if known is None:
-            known = self._known[word] = self._find(word)
-        return known
-
-    def _find(self, word: str) -> bool:
+    def has(self, word: str) -> bool:
+        """Whether `word` stands in the text as a whole word, in this case."""
         at = self.text.find(word)
         while at >= 0:
-            before = self.text[at - 1:at]
-            after = self.text[at + len(word):at + len(word) + 1]
-            if not (before.isalnum() or before in "'’-") and not (after.isalnum() or after in "'’-"):
+            end = at + len(word)
+            if not _inside_word(self.text[at - 1:at]) and not _inside_word(self.text[end:end + 1]):
                 return True
             at = self.text.find(word, at + 1)
         return False
+
+
+def _inside_word(char: str) -> bool:
+    return char.isalnum() or char in "'’-"  # "ultra-short" holds no word "short"
 
 
 def _is_labelled(piece: str) -> bool:
@@ -236,8 +240,8 @@ def _is_labelled(piece: str) -> bool:
     if label is None:
         return False
     label_words = label.group(1).split()
-    if label_words[-1].lower() in _SPEECH_VERBS:
-        return False  # "Benitez added: ..." introduces speech
+    if label_words[-1].lower() in _SPEECH_VERBS or len(label.group(1)) == 1:
+        return False  # "Benitez added: ..." introduces speech, "Q: ..." and "A: ..." an interview
     # Title Case ("Fall of an Empire: The Story of ...", "Joy Smith: ...") is a title or a
     # speaker; a label is one word, in sentence case ("Fighter ace") or in capitals.
     names = [w for w in label_words if w.lower() not in stop_words("en")]
@@ -275,7 +279,7 @@ def _run_in_split(sentence: str, vocabulary: _Vocabulary) -> list[tuple[str, boo
         ):
             continue
         lower = opener.lower()
-        if lower not in stops and lower not in vocabulary:
+        if lower not in stops and not vocabulary.has(lower):
             continue
         if vocabulary.text.count(f"{bare} {opener}") > 1:
             continue  # a seam that recurs is a fixed term ("infra-red A rays"), not a pasted caption

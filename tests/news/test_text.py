@@ -206,14 +206,21 @@ def test_run_in_seams_on_a_page_with_captions() -> None:
 
 def test_a_seam_that_recurs_is_a_fixed_term() -> None:
     text = (
-        "Wanted: A man is sought. The new cream protects against infra-red A rays and sunburn. "
+        "Wanted: A man is sought. Pictured: The shop. The new cream protects against infra-red A rays and sunburn. "
         "It is the first cream to block infra-red A rays as well as heat."
     )
     assert split_marked(text, "en") == [
         ("Wanted: A man is sought.", True),
+        ("Pictured: The shop.", True),
         ("The new cream protects against infra-red A rays and sunburn.", False),
         ("It is the first cream to block infra-red A rays as well as heat.", False),
     ]
+
+
+CAPTIONED = (
+    "The mayor opened the bridge over the river on Sunday afternoon "
+    "The mayor opened the new bridge over the river, officials said."
+)
 
 
 @pytest.mark.parametrize(
@@ -225,8 +232,22 @@ def test_a_seam_that_recurs_is_a_fixed_term() -> None:
         ("Fall of an Empire: The Story of a Queen opens in cinemas today.", False),
         ("Joy Smith: Oh my gosh, how long will it be?", False),
         ("The minister added: The plan is ready.", False),
+        ("Q: What did you learn in your first year?", False),
         ("The council met at 10: Members voted on the plan.", False),
     ],
 )
 def test_a_short_label_marks_a_caption(sentence: str, caption: bool) -> None:
-    assert split_marked(sentence, "en") == [(sentence, caption)]
+    # On a page with another caption (the run-in one in CAPTIONED).
+    assert split_marked(f"{sentence} {CAPTIONED}", "en") == [
+        (sentence, caption),
+        ("The mayor opened the bridge over the river on Sunday afternoon", True),
+        ("The mayor opened the new bridge over the river, officials said.", False),
+    ]
+
+
+def test_a_lone_label_is_prose() -> None:
+    text = "Another caveat: Even though the border was visited, the totals cover both borders. The rest is fine."
+    assert split_marked(text, "en") == [
+        ("Another caveat: Even though the border was visited, the totals cover both borders.", False),
+        ("The rest is fine.", False),
+    ]
