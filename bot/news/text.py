@@ -121,7 +121,7 @@ def _is_boundary(before: str, nxt: str, punct: str, language: str) -> bool:
         return False  # initials: "J. R. R. Tolkien", "M. Macron", "z. B."
     if bare in _TITLES:
         return False
-    if bare in _MONTHS:
+    if bare in _MONTHS and not (bare == "ago" and language == "en"):  # "two years ago. Police"
         return not first.isdigit() and starts_sentence
     if bare in _AMBIGUOUS:
         return starts_sentence

@@ -251,3 +251,11 @@ def test_a_lone_label_is_prose() -> None:
         ("Another caveat: Even though the border was visited, the totals cover both borders.", False),
         ("The rest is fine.", False),
     ]
+
+
+def test_ago_ends_an_english_sentence_but_is_a_month_elsewhere() -> None:
+    assert split_sentences("The plant closed two years ago. Workers lost their jobs.", "en") == [
+        "The plant closed two years ago.",
+        "Workers lost their jobs.",
+    ]
+    assert split_sentences("Llegó el 15 de ago. Pedro lo vio.", "es") == ["Llegó el 15 de ago. Pedro lo vio."]
