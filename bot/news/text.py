@@ -137,6 +137,9 @@ def _spans(paragraph: str, language: str) -> Iterator[str]:
         head = paragraph[max(start, end - 80):end]  # a short look-back keeps this linear
         before_match = _TOKEN_BEFORE.search(head)
         before = before_match.group(1) if before_match else ""
+        at = before_match.start(1) if before_match else 0
+        if at >= 2 and head[at - 1] in "'’" and head[at - 2].isalnum():
+            before = head[at - 1] + before  # "Biden's." or "can't." is no initial
         nxt_match = _NEXT_WORD.match(paragraph, end)
         nxt = nxt_match.group(1) if nxt_match else ""
         if _is_boundary(before, nxt, match.group(0), language):

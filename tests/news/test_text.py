@@ -259,3 +259,14 @@ def test_ago_ends_an_english_sentence_but_is_a_month_elsewhere() -> None:
         "Workers lost their jobs.",
     ]
     assert split_sentences("Llegó el 15 de ago. Pedro lo vio.", "es") == ["Llegó el 15 de ago. Pedro lo vio."]
+
+
+def test_a_possessive_or_contraction_before_the_full_stop_is_no_initial() -> None:
+    text = "It matched Biden's. Another tool disagreed. Some can't. Others won’t. J. R. R. Tolkien wrote it."
+    assert split_sentences(text, "en") == [
+        "It matched Biden's.",
+        "Another tool disagreed.",
+        "Some can't.",
+        "Others won’t.",
+        "J. R. R. Tolkien wrote it.",
+    ]
