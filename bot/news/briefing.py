@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from bot.models import Article, Briefing, Source, Stats
 from bot.news.actors import find_actors
 from bot.news.extract import extract_article
+from bot.news.language import detect_language
 from bot.news.related import related_links
 from bot.news.summarise import summarise
-from bot.news.text import detect_language
 from bot.settings import DefaultsSettings
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")

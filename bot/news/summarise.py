@@ -26,8 +26,9 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 
 from bot.errors import SummariseError
 from bot.models import Article
+from bot.news.language import detect_language
 from bot.news.rank import Candidate, candidates, news_order
-from bot.news.text import LANGUAGES, detect_language, split_sentences, stemmer, stop_words, words
+from bot.news.text import LANGUAGES, split_sentences, stemmer, stop_words, words
 
 ALGORITHMS: tuple[str, ...] = (
     "news", "lead", "lexrank", "lsa", "textrank", "luhn", "kl", "sumbasic", "edmundson", "reduction",

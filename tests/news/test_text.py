@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.news.text import LANGUAGES, detect_language, split_marked, split_sentences, stem, stop_words, words
+from bot.news.language import detect_language
+from bot.news.text import LANGUAGES, split_marked, split_sentences, stem, stop_words, words
 
 
 @pytest.mark.parametrize(
