@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.news.text import _WORD, LANGUAGES, stop_words
+from bot.news.text import LANGUAGES, stop_words, words
 
 __all__ = ["detect_language"]
 
@@ -37,7 +37,7 @@ def detect_language(text: str, hint: str | None = None) -> str:
     for code, pattern in _SCRIPTS:
         if len(re.findall(pattern, sample)) > letters * 0.3:
             return code
-    tokens = [w.lower() for w in _WORD.findall(sample)][:600]
+    tokens = [w.lower() for w in words(sample)][:600]
     if not tokens:
         return "en"
     best, best_score = "en", 0.0
