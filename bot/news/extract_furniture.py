@@ -1,9 +1,10 @@
 """Page furniture that trafilatura leaves inside the main text, recognised from the page's own markup.
 
-Three kinds, each a class of page rather than a page: hover cards (a person's card with their latest headlines,
+Kinds of furniture, each a class of page rather than a page: hover cards (a person's card with their latest headlines,
 hidden until pointed at, yet present in the markup inside the body), lines that are nothing but one link to
-another story (a teaser headline, "CLICK HERE TO GET OUR APP", "<headline> [INSIGHT]"), and the
-date stamps and tag lists that a blog template prints around the body.
+another story (a teaser headline, "CLICK HERE TO GET OUR APP", "<headline> [INSIGHT]"), the
+date stamps and tag lists that a blog template prints around the body, the page's own address in a print view,
+and a subhead left dangling at the end once the list it labelled is gone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from bot.news.extract_text import normalise
+from bot.news.extract_text import is_sentence, normalise
 
 # Class/id words of pop-up cards and tooltips, matched as whole tokens ("tooltip" yes, "popularity" no).
 POPUP_WORDS = frozenset("rollover tooltip popover hovercard".split())
@@ -34,6 +35,8 @@ _MIN_LINK_WORDS = 4
 _MAX_LINE_WORDS = 40
 _MAX_BLOCK_EVENTS = 400
 _MAX_DEPTH = 40
+_BARE_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_MAX_HEADINGS = 300
 
 
 @dataclass
@@ -43,6 +46,17 @@ class Furniture:
     link_lines: set[str] = field(default_factory=set)
     stamps: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
+    headings: set[str] = field(default_factory=set)
+    addresses: set[str] = field(default_factory=set)
+
+
+def address_key(text: str | None) -> str | None:
+    """A web address without scheme, 'www.', query, fragment and final slash, for comparing; None if not one."""
+    text = (text or "").strip()
+    if not _BARE_URL_RE.match(text):
+        return None
+    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", text.lower())
+    return re.split(r"[?#]", key, maxsplit=1)[0].rstrip("/") or None
 
 
 def strip_popups(marked: list[Any]) -> None:
@@ -131,9 +145,16 @@ def _link_line(a: Any, blocks: dict[Any, list[str]]) -> str | None:
     return None
 
 
-def page_furniture(tree: Any) -> Furniture:
-    """The furniture lines this page's markup declares: link-only lines, date stamps, tag lists."""
+def page_furniture(tree: Any, addresses: tuple[str | None, ...] = ()) -> Furniture:
+    """The furniture lines this page's markup declares: link-only lines, date stamps, tag lists, its own address."""
     furniture = Furniture()
+    # A print view writes out the page's own address; a bare address to anywhere else is a cited source.
+    furniture.addresses = {key for key in map(address_key, addresses) if key}
+    for node in tree.iter("h2", "h3", "h4", "h5", "h6"):
+        if len(furniture.headings) >= _MAX_HEADINGS:
+            break
+        furniture.headings.add(normalise(node.text_content()))
+    furniture.headings.discard("")
     blocks: dict[Any, list[str]] = {}
     stamps = [node for node in _ITEMPROP_XPATH(tree) if node.get("itemprop") in _DATE_PROPS]
     for node in tree.iter("a", "time"):
@@ -168,4 +189,15 @@ def is_furniture(line: str, furniture: Furniture) -> bool:
         return False
     if norm in furniture.link_lines or norm in furniture.stamps:
         return True
+    if furniture.addresses and address_key(line) in furniture.addresses:
+        return True
     return bool(furniture.tags) and _is_tag_list(line, furniture.tags)
+
+
+def drop_dangling_headings(paragraphs: list[str], furniture: Furniture) -> list[str]:
+    """Without the page's subheads that end the text: a section heading with nothing under it labels furniture
+    that is gone ("Most popular", "How to listen"), never the article's last words."""
+    end = len(paragraphs)
+    while end > 1 and normalise(paragraphs[end - 1]) in furniture.headings and not is_sentence(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[:end]

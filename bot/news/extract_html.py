@@ -13,9 +13,17 @@ from trafilatura.utils import load_html
 
 from bot.errors import ExtractError
 from bot.models import Article, Link
-from bot.news.extract_furniture import POPUP_WORDS, is_furniture, page_furniture, strip_popups
-from bot.news.extract_meta import absolute, page_meta, web_base
+from bot.news.extract_furniture import (
+    POPUP_WORDS,
+    Furniture,
+    drop_dangling_headings,
+    is_furniture,
+    page_furniture,
+    strip_popups,
+)
+from bot.news.extract_meta import PageMeta, absolute, page_meta, web_base
 from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, normalise, word_count
+from bot.news.extract_tree import unwrap_layout_tables, wrap_loose_text
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +69,6 @@ _TEXT_XPATH = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor
 _LINK_TEXT_XPATH = etree.XPath("//body//a//text()")
 _WORDS_RE = re.compile(r"\w+")
 _MARKED_XPATH = etree.XPath("//*[@class or @id or @role or @aria-label or @data-component]")
-_LAYOUT_BLOCKS = ("p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "article", "section", "blockquote")
 
 
 def _marks(node: Any) -> str:
@@ -77,6 +84,7 @@ class _Layout:
     chrome: set[Any] = field(default_factory=set)
     related: list[Any] = field(default_factory=list)
     deks: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)
     popups: list[Any] = field(default_factory=list)
 
 
@@ -86,7 +94,7 @@ def _add_dek(layout: _Layout, node: Any) -> None:
         layout.deks.add(text)
 
 
-def _classify(tree: Any) -> _Layout:
+def _classify(tree: Any, description: str | None = None) -> _Layout:
     """The chrome subtrees (nav, footer, share bars, ads), related blocks and standfirst candidates."""
     layout = _Layout(chrome=set(tree.iter(*_CHROME_TAGS)))
     for node in _MARKED_XPATH(tree):
@@ -105,11 +113,18 @@ def _classify(tree: Any) -> _Layout:
         for node in header.iter("h2", "h3", "p"):
             _add_dek(layout, node)
     for h1 in tree.iter("h1"):
+        # Any <h1> at the top of the text is a headline, even when og:title words it differently.
+        if len(layout.titles) < 10:
+            layout.titles.add(normalise(h1.text_content()))
         sibling = h1.getnext()
         if sibling is not None and sibling.tag == "h2":
             _add_dek(layout, sibling)
+    desc_norm = normalise(description or "")
     for node in tree.iter("h2", "h3", "h4", "h5", "strong"):
         text = clean_inline(node.text_content())
+        # The page's description set as a heading is a standfirst; as a <p> it is usually the lede itself.
+        if desc_norm and node.tag != "strong" and normalise(text) == desc_norm:
+            _add_dek(layout, node)
         if 1 <= word_count(text) <= 5 and _RELATED_MARK_RE.search(text.replace(" ", "-")):
             block = node.getparent()
             # A heading alone in its wrapper labels the list that follows the wrapper.
@@ -117,6 +132,7 @@ def _classify(tree: Any) -> _Layout:
                 block = block.getparent()
             if block is not None:
                 layout.related.append(block)
+    layout.titles.discard("")
     chosen = set(layout.related)
     layout.related = [n for n in dict.fromkeys(layout.related) if not any(a in chosen for a in n.iterancestors())]
     return layout
@@ -189,29 +205,6 @@ def _is_article_text(paragraphs: list[str], tree: Any) -> bool:
     return link_words < 0.5 * page_words
 
 
-def _unwrap_layout_tables(tree: Any) -> None:
-    """Turn tables that lay out a page (cells holding paragraphs, lists or tables) into plain blocks.
-
-    Only data tables should reach trafilatura as tables: it flattens a table into one row of cells, and a
-    whole page laid out in a table would come out as one run-on line with its sidebars glued in.
-    """
-    for table in list(tree.iter("table")):
-        if next(table.iterdescendants(*_LAYOUT_BLOCKS), None) is None:
-            continue
-        # Only this table's own rows and cells: nested tables are judged on their own (and in linear time).
-        table.tag = "div"
-        for part in table:
-            rows = list(part) if part.tag in ("tbody", "thead", "tfoot") else [part]
-            if part.tag in ("tbody", "thead", "tfoot"):
-                part.tag = "div"
-            for row in rows:
-                if row.tag == "tr":
-                    row.tag = "div"
-                    for cell in row:
-                        if cell.tag in ("td", "th"):
-                            cell.tag = "div"
-
-
 def _table_row(line: str) -> str:
     """'| a | b |' (trafilatura's table row) -> 'a | b'; any other line unchanged."""
     return line.strip("| ") if line.startswith("|") and line.endswith("|") else line
@@ -235,16 +228,24 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         tree = None
     if tree is None:
         raise ExtractError(NO_TEXT)
+    # Metadata and markup furniture refine the text; a page they choke on still has its text read.
     try:
         meta = page_meta(tree, url)
-        layout = _classify(tree)
-        strip_popups(layout.popups)
-        furniture = page_furniture(tree)
-        related = _related(tree, layout, web_base(url, meta.canonical))
-        _unwrap_layout_tables(tree)
     except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
         log.debug("metadata failed on %s: %r", url, err)
-        raise ExtractError(NO_TEXT) from err
+        meta = PageMeta(headline=None, description=None, author=None, published=None, site=None, language=None,
+                        canonical=None, image=None)
+    layout, furniture = _Layout(), Furniture()
+    related: tuple[Link, ...] = ()
+    try:
+        layout = _classify(tree, meta.description)
+        strip_popups(layout.popups)
+        furniture = page_furniture(tree, (url, meta.canonical))
+        related = _related(tree, layout, web_base(url, meta.canonical))
+        unwrap_layout_tables(tree)
+        wrap_loose_text(tree)
+    except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
+        log.debug("page layout failed on %s: %r", url, err)
     doc = _trafilatura(tree, url, fast=True)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     words = word_count(text)
@@ -258,17 +259,17 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     # Section subheads stay: they are part of the article's text, and the summariser never picks them.
     lines = [_table_row(line[2:] if line.startswith("- ") else line) for line in lines if line]
     # A standfirst the page sets apart from the body is the description, not the first paragraph.
-    head_norm = normalise(meta.headline or "")
+    heads = layout.titles | {normalise(meta.headline or "")}
     description = meta.description
     lead = 0
-    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in layout.deks | {head_norm}:
-        if description is None and normalise(lines[lead]) != head_norm:
+    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in layout.deks | heads:
+        if description is None and normalise(lines[lead]) not in heads:
             description = lines[lead]
         lead += 1
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", description)
     # Lines the markup shows to be teasers, stamps or tag lists (see extract_furniture).
-    paragraphs = [p for p in paragraphs if not is_furniture(p, furniture)]
+    paragraphs = drop_dangling_headings([p for p in paragraphs if not is_furniture(p, furniture)], furniture)
     if not _is_article_text(paragraphs, tree):
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])

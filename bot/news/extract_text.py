@@ -12,8 +12,9 @@ NO_TEXT = "the page has no article text I can read"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _URL_RE = re.compile(r"https?://\S+")
-# A bare address, maybe after a short label ("Listen: https://..."), is a link, not a sentence.
-_LABELLED_URL_RE = re.compile(r"^(?:[\w'’ -]{1,25}:\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
+# An address after a short label ("Listen: https://...") is a link, not a sentence. A bare address on a line of
+# its own is usually a cited source, which the body keeps (the page's own address is dropped in extract_html).
+_LABELLED_URL_RE = re.compile(r"^[\w'’ -]{1,25}:\s*(?:https?://|www\.)\S+$", re.IGNORECASE)
 _BYLINE_RE = re.compile(
     r"^(?i:by|von|par|por|di|door)\s+(?P<name>[A-ZÀ-Þ][\w.'’-]+(?:\s+(?:[A-ZÀ-Þ][\w.'’-]+|and|und|et|y|e|van|von|de)){0,5})"
     r"\s*(?:[,|·–—-].*)?$"
@@ -56,6 +57,23 @@ _BOILERPLATE_RE = re.compile(
     r"|an error has occurred, please try again later\.?"
     r"|tell us what you think.*"
     r"|(?:updated|published|posted|last updated|aktualisiert|veröffentlicht)(?: at| on|:)? (?=.*\d)[\w ,.:/-]{1,40}"
+    # Affiliate disclosures, newsletter and app pitches, social and comment prompts, and the labels of the
+    # link lists around an article ("Most read", "You may also like"), in the wordings news sites share.
+    r"|(?=.*\b(?:you (?:buy|purchase|click|shop)|(?:affiliate|retail|these|our) links?|through (?:this|our) (?:post|site)))"
+    r".{0,200}\b(?:may|might|could|will|can) (?:earn|get|receive|collect|make)\b.{0,40}"
+    r"\b(?:commission|share of (?:the )?(?:sales?|revenue)|affiliate)\b.{0,200}"
+    r"|.{0,120}\b(?:contains?|includes?|uses?) affiliate links?\b.{0,200}"
+    r"|.{0,120}\b(?:delivered|sent|straight|directly) to your inbox\b.{0,100}"
+    r"|(?:get|receive|join)\b.{0,60}\bnewsletters?\b.{0,100}"
+    r"|.{0,80}\b(?:download|get) (?:the|our) (?:[\w-]+ ){0,3}app\b.{0,100}"
+    r"|follow (?:us|me|him|her|them|@?[\w.]+(?: [\w.]+){0,3}) on "
+    r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|x)\b.{0,100}"
+    r"|(?:leave a (?:comment|reply)|post a comment|join the (?:conversation|discussion)|"
+    r"(?:view|show|load|read|see) (?:all )?(?:\d+ )?comments?)\b.{0,60}"
+    r"|(?:subscribe (?:now|today)|(?:got|have) a (?:news )?tip\??)"
+    r"|(?:most (?:popular|read|viewed|shared|commented)|popular on [\w .'’-]{1,40}|more from [\w .'’-]{1,40}|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)(?: these (?:posts|stories|articles))?|"
+    r"recommended (?:for you|stories|articles|reading|videos))\s*:?"
     r")$",
     re.IGNORECASE,
 )

@@ -33,7 +33,6 @@ BODY = (
         "Write to Al Root at allen.root@dowjones.com",
         "Also on rt.com Journalists threatened with sedition arrests",
         "Listen: http://po.st/TP_615",
-        "https://www.example.com/some/page",
         "Tags",
         "Updated at 1:23 p.m.",
         "Copyright ⓒ Harbour-Daily.example. 무단전재 및 재배포 금지",
@@ -45,6 +44,22 @@ BODY = (
         "Sign Up: Stay on top of the latest rail news! Sign up for our Email Newsletters here.",
         "If you enjoyed this article, we have an offer for you: become a member today.",
         '[button link="http://example.com/submit/" type="big"] Send us your story[/button]',
+        # Affiliate disclosures, newsletter and app pitches, social and comment prompts, link-list labels.
+        "If you buy something through this post, Harbour News may get a share of the sale.",
+        "We may earn a commission when you buy through links on our site.",
+        "This article contains affiliate links.",
+        "Get the latest transport news delivered straight to your inbox.",
+        "Join our newsletter",
+        "Download the Harbour News app for breaking news alerts",
+        "Follow Jane Roe on Twitter",
+        "Leave a Reply Cancel reply",
+        "View Comments",
+        "Have a news tip?",
+        "Subscribe now",
+        "Most Popular",
+        "More from Harbour News",
+        "You may also like:",
+        "Recommended Stories",
     ],
 )
 def test_furniture_lines(line: str) -> None:
@@ -69,6 +84,12 @@ def test_furniture_lines(line: str) -> None:
         "If you enjoyed the first series, the second has more of the same, critics say.",
         "Sign up for a free 7-day trial of the streaming service.",
         "The array [1, 2, 3] is sorted in place.",
+        "https://www.example.com/some/page",
+        "The company will get a share of the sales from the new plant, the minister said.",
+        "Investors may earn a commission on the trades, the regulator said.",
+        "More from the interview with the minister appears below, he said.",
+        "Most popular among commuters was the early train, the survey found.",
+        "Fans who follow the team on Twitter were angry about the decision.",
     ],
 )
 def test_body_lines_are_not_furniture(line: str) -> None:
