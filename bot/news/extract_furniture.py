@@ -4,7 +4,7 @@ Kinds of furniture, each a class of page rather than a page: hover cards (a pers
 hidden until pointed at, yet present in the markup inside the body), lines that are nothing but one link to
 another story (a teaser headline, "CLICK HERE TO GET OUR APP", "<headline> [INSIGHT]"), the
 date stamps and tag lists that a blog template prints around the body, the page's own address in a print view,
-and a subhead left dangling at the end once the list it labelled is gone.
+and, at the end, the writer's bio and a subhead left dangling once the list it labelled is gone.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ _MAX_BLOCK_EVENTS = 400
 _MAX_DEPTH = 40
 _BARE_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _MAX_HEADINGS = 300
+# "Jane Roe is our transport correspondent": what follows the byline's name in a writer's bio.
+_BIO_VERB_RE = re.compile(r"(?:is|was|writes|covers|reports|joined|has (?:been|covered|written|reported))\b")
+_BIO_MAX_WORDS = 60
 
 
 @dataclass
@@ -194,10 +197,27 @@ def is_furniture(line: str, furniture: Furniture) -> bool:
     return bool(furniture.tags) and _is_tag_list(line, furniture.tags)
 
 
-def drop_dangling_headings(paragraphs: list[str], furniture: Furniture) -> list[str]:
-    """Without the page's subheads that end the text: a section heading with nothing under it labels furniture
-    that is gone ("Most popular", "How to listen"), never the article's last words."""
+def _is_author_bio(line: str, names: list[str]) -> bool:
+    """Whether a line starts with one of the byline's names followed by a bio's verb."""
+    if line.count(" ") >= _BIO_MAX_WORDS:
+        return False
+    lowered = line.lower()
+    return any(lowered.startswith(name + " ") and _BIO_VERB_RE.match(lowered, len(name) + 1) for name in names)
+
+
+def trim_tail(paragraphs: list[str], furniture: Furniture, author: str | None) -> list[str]:
+    """Without what ends the text but is not the article: the writer's bio, and subheads left dangling.
+
+    A section heading with nothing under it labels furniture that is gone ("Most popular", "How to listen"),
+    never the article's last words.
+    """
+    # Full names only ("Jane Roe"): a one-word byline is often a desk or an agency that the story may mention.
+    names = [n.strip().lower() for n in re.split(r",|\band\b|&", author or "") if n.strip().count(" ") >= 1]
     end = len(paragraphs)
-    while end > 1 and normalise(paragraphs[end - 1]) in furniture.headings and not is_sentence(paragraphs[end - 1]):
+    while end > 1:
+        last = paragraphs[end - 1]
+        dangling = normalise(last) in furniture.headings and not is_sentence(last)
+        if not dangling and not (names and _is_author_bio(last, names)):
+            break
         end -= 1
     return paragraphs[:end]

@@ -16,10 +16,10 @@ from bot.models import Article, Link
 from bot.news.extract_furniture import (
     POPUP_WORDS,
     Furniture,
-    drop_dangling_headings,
     is_furniture,
     page_furniture,
     strip_popups,
+    trim_tail,
 )
 from bot.news.extract_meta import PageMeta, absolute, page_meta, web_base
 from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, normalise, word_count
@@ -269,7 +269,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     lines = lines[lead:]
     paragraphs = clean_paragraphs(lines, meta.headline or "", description)
     # Lines the markup shows to be teasers, stamps or tag lists (see extract_furniture).
-    paragraphs = drop_dangling_headings([p for p in paragraphs if not is_furniture(p, furniture)], furniture)
+    paragraphs = trim_tail([p for p in paragraphs if not is_furniture(p, furniture)], furniture, meta.author)
     if not _is_article_text(paragraphs, tree):
         raise ExtractError(NO_TEXT)
     headline = meta.headline or " ".join(paragraphs[0].split()[:14])

@@ -56,7 +56,14 @@ _BOILERPLATE_RE = re.compile(
     r"|this copy is for your personal, non-commercial use only.*"
     r"|an error has occurred, please try again later\.?"
     r"|tell us what you think.*"
-    r"|(?:updated|published|posted|last updated|aktualisiert|veröffentlicht)(?: at| on|:)? (?=.*\d)[\w ,.:/-]{1,40}"
+    r"|(?:updated|published|posted|last updated|last modified|aktualisiert|veröffentlicht)(?: at| on|:)? (?=.*\d)"
+    r"[\w ,.:/-]{1,40}"
+    # Captions' labels, and the page's buttons and section labels when they stand alone on a line.
+    r"|(?:image|photo|media) (?:caption|copyright)\b.*|media playback is unsupported\b.*"
+    r"|(?:read more|continue reading|keep reading|load more|show more|see more|back to top|"
+    r"skip to (?:main )?content|related(?: articles| stories| posts| topics| coverage| content| links)?|recommended|"
+    r"sponsored content|read next|up next|watch next|report an? (?:error|typo|correction)|"
+    r"(?:print|email|share) this (?:page|article|story|post))\s*[:.…]*"
     # Affiliate disclosures, newsletter and app pitches, social and comment prompts, and the labels of the
     # link lists around an article ("Most read", "You may also like"), in the wordings news sites share.
     r"|(?=.*\b(?:you (?:buy|purchase|click|shop)|(?:affiliate|retail|these|our) links?|through (?:this|our) (?:post|site)))"
@@ -70,6 +77,7 @@ _BOILERPLATE_RE = re.compile(
     r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|x)\b.{0,100}"
     r"|(?:leave a (?:comment|reply)|post a comment|join the (?:conversation|discussion)|"
     r"(?:view|show|load|read|see) (?:all )?(?:\d+ )?comments?)\b.{0,60}"
+    r"|(?=.*\bsubscri)(?:get|gain|enjoy|unlock) (?:unlimited |full |digital |premium |instant )?access to\b.{0,600}"
     r"|(?:subscribe (?:now|today)|(?:got|have) a (?:news )?tip\??)"
     r"|(?:most (?:popular|read|viewed|shared|commented)|popular on [\w .'’-]{1,40}|more from [\w .'’-]{1,40}|"
     r"you (?:may|might) (?:also )?(?:like|enjoy)(?: these (?:posts|stories|articles))?|"

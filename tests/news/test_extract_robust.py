@@ -59,6 +59,14 @@ def test_a_heading_left_dangling_at_the_end_goes_and_a_subhead_in_the_body_stays
     assert extract_article(html).paragraphs == (P1, "What the operator plans", P2, P3)
 
 
+def test_the_writers_bio_at_the_end_goes_and_a_quote_naming_another_person_stays() -> None:
+    quote = "Maria Olsen is the operator's chief executive and welcomed the vote."
+    bio = "Jane Roe is our transport correspondent and has covered rail policy since 2015."
+    html = page(f"<h1>Night trains stay</h1><p>{P1}</p><p>{quote}</p><p>{P2}</p><p>{bio}</p>",
+                head="<meta name='author' content='Jane Roe'>")
+    assert extract_article(html).paragraphs == (P1, quote, P2)
+
+
 def test_lede_written_as_bare_text_before_the_paragraphs_is_kept() -> None:
     html = page(f"<h1>Night trains stay</h1><section class='article-page'>{P1}<p>{P2}</p><p>{P3}</p></section>")
     assert extract_article(html).paragraphs == (P1, P2, P3)

@@ -60,6 +60,12 @@ BODY = (
         "More from Harbour News",
         "You may also like:",
         "Recommended Stories",
+        "Get access to our premium subscription service for as little as $1 a week.",
+        "Image caption Protesters gathered in the square",
+        "Read more",
+        "Related Articles",
+        "Print this page",
+        "Last modified on Mon 18 Nov 2019 18.56 GMT",
     ],
 )
 def test_furniture_lines(line: str) -> None:
@@ -90,6 +96,9 @@ def test_furniture_lines(line: str) -> None:
         "More from the interview with the minister appears below, he said.",
         "Most popular among commuters was the early train, the survey found.",
         "Fans who follow the team on Twitter were angry about the decision.",
+        "Read more about the plan on the council website.",
+        "Related issues were discussed on Monday.",
+        "Get access to clean water, the charity urged donors.",
     ],
 )
 def test_body_lines_are_not_furniture(line: str) -> None:
