@@ -22,7 +22,7 @@ from bot.news.extract_furniture import (
     trim_tail,
 )
 from bot.news.extract_meta import PageMeta, absolute, page_meta, web_base
-from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, normalise, word_count
+from bot.news.extract_text import NO_TEXT, clean_inline, clean_paragraphs, is_sentence, normalise, word_count
 from bot.news.extract_tree import unwrap_layout_tables, wrap_loose_text
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,11 @@ _DEK_CLASS_RE = re.compile(
 # elements outside chrome, it may have missed the body, and trafilatura's full cascade runs too.
 _FULL_CASCADE_BELOW = 50
 _FULL_CASCADE_SHARE = 0.6
+# It runs as well when the page has no <p> at all (nothing to check the fast pass against, and the fast pass
+# then tends to take the whole page), or when the fast pass reads like a menu: this share of its words in short
+# label lines.
+_MENU_SHARE = 0.25
+_LABEL_WORDS = 6
 # Sentence ends in the scripts news is written in (Latin, CJK, Devanagari, Arabic, Armenian, Ethiopic, Burmese).
 _SENTENCE_END_RE = re.compile(r"\w[.!?…।॥۔؟։።။][\"'”’»›)\]」』）】]*(?:\s|$)|[。！？]")
 _TEXT_XPATH = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
@@ -193,6 +198,14 @@ def _paragraph_words(tree: Any, chrome: set[Any]) -> int:
     return sum(word_count(p.text_content()) for p in tree.iter("p") if not _inside(p, chrome))
 
 
+def _reads_like_menu(text: str) -> bool:
+    """Whether much of an extraction is short label lines (menus, link lists) rather than prose."""
+    counts = [(word_count(line), line) for line in text.splitlines()]
+    total = sum(n for n, _ in counts)
+    labels = sum(n for n, line in counts if n <= _LABEL_WORDS and not is_sentence(line))
+    return total > 0 and labels > _MENU_SHARE * total
+
+
 def _is_article_text(paragraphs: list[str], tree: Any) -> bool:
     """Enough prose to brief: not a few labels, and not a page that is mostly a list of links."""
     if sum(len(w) for p in paragraphs for w in _WORDS_RE.findall(p)) < 40:
@@ -228,6 +241,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         tree = None
     if tree is None:
         raise ExtractError(NO_TEXT)
+    has_paragraphs = next(tree.iter("p"), None) is not None
     # Metadata and markup furniture refine the text; a page they choke on still has its text read.
     try:
         meta = page_meta(tree, url)
@@ -249,8 +263,9 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     doc = _trafilatura(tree, url, fast=True)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     words = word_count(text)
-    if words < _FULL_CASCADE_BELOW or words < _FULL_CASCADE_SHARE * _paragraph_words(tree, layout.chrome):
-        # The main extractor alone found little of the page's prose: let trafilatura weigh its fallbacks too.
+    if (words < _FULL_CASCADE_BELOW or words < _FULL_CASCADE_SHARE * _paragraph_words(tree, layout.chrome)
+            or not has_paragraphs or _reads_like_menu(text)):
+        # The main extractor alone may have missed the body or taken the page: trafilatura weighs its fallbacks.
         full = _trafilatura(tree, url, fast=False)
         full_text = (getattr(full, "text", None) or "") if full is not None else ""
         if full_text:

@@ -37,7 +37,6 @@ _BOILERPLATE_RE = re.compile(
     r"(?:source|sources|photo|photos|image|images|picture|credit|credits|foto|bild|quelle|fuente|fonte)\s*:.*"
     r"|\(?(?:photo|image|picture|foto|bild) (?:by|credit|courtesy)\b.*"
     r"|.*\(\s*(?:ap|afp|reuters|getty|epa|dpa|photo|foto|bild|image|picture|credit)\b[^()]{0,80}\)\.?"
-    r"|.*\b(?:getty images|shutterstock|istockphoto|imago images|picture alliance)\b\S*\.?"
     r"|(?:like this story|share this|share on|share (?:this|the) article|follow us on|"
     r"sign up for (?:our|the) newsletter|subscribe to our)\b.{0,60}"
     r"|(?:advertisement|anzeige|werbung|publicidad|sponsored|tags?|topics|comments?|\d+ comments?|"
@@ -46,10 +45,8 @@ _BOILERPLATE_RE = re.compile(
     r"|all rights reserved\.?"
     r"|also on [\w-]+(?:\.[\w-]+)+\b.{0,200}"
     r"|write to .{1,80} at \S+@\S+"
-    # Credits for the reporting and calls to action (newsletters, "click here", membership pitches).
-    r"|.{1,250}\bcontributed (?:reporting )?to (?:this|the) (?:report|story|article)\.?"
+    # Credits for the reporting and calls to action (newsletters, membership pitches).
     r"|(?:with )?additional reporting by .{1,200}"
-    r"|.{0,200}\bclick here\b.{0,120}"
     r"|(?:sign up|subscribe)\b.{0,120}\bnewsletters?\b.{0,80}"
     r"|if you (?:enjoyed|liked|like|enjoy|value) (?:this|our) (?:article|story|post|journalism|reporting)\b.*"
     r"|\[(\w+)\b[^\]]*\].*\[/\1\]"  # a WordPress shortcode the site failed to render
@@ -64,20 +61,14 @@ _BOILERPLATE_RE = re.compile(
     r"skip to (?:main )?content|related(?: articles| stories| posts| topics| coverage| content| links)?|recommended|"
     r"sponsored content|read next|up next|watch next|report an? (?:error|typo|correction)|"
     r"(?:print|email|share) this (?:page|article|story|post))\s*[:.…]*"
-    # Affiliate disclosures, newsletter and app pitches, social and comment prompts, and the labels of the
-    # link lists around an article ("Most read", "You may also like"), in the wordings news sites share.
-    r"|(?=.*\b(?:you (?:buy|purchase|click|shop)|(?:affiliate|retail|these|our) links?|through (?:this|our) (?:post|site)))"
-    r".{0,200}\b(?:may|might|could|will|can) (?:earn|get|receive|collect|make)\b.{0,40}"
-    r"\b(?:commission|share of (?:the )?(?:sales?|revenue)|affiliate)\b.{0,200}"
-    r"|.{0,120}\b(?:contains?|includes?|uses?) affiliate links?\b.{0,200}"
-    r"|.{0,120}\b(?:delivered|sent|straight|directly) to your inbox\b.{0,100}"
+    # Newsletter pitches, social and comment prompts, and the labels of the link lists around an article
+    # ("Most read", "You may also like"), in the wordings news sites share.
     r"|(?:get|receive|join)\b.{0,60}\bnewsletters?\b.{0,100}"
-    r"|.{0,80}\b(?:download|get) (?:the|our) (?:[\w-]+ ){0,3}app\b.{0,100}"
     r"|follow (?:us|me|him|her|them|@?[\w.]+(?: [\w.]+){0,3}) on "
     r"(?:twitter|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|x)\b.{0,100}"
     r"|(?:leave a (?:comment|reply)|post a comment|join the (?:conversation|discussion)|"
     r"(?:view|show|load|read|see) (?:all )?(?:\d+ )?comments?)\b.{0,60}"
-    r"|(?=.*\bsubscri)(?:get|gain|enjoy|unlock) (?:unlimited |full |digital |premium |instant )?access to\b.{0,600}"
+    r"|(?:get|gain|enjoy|unlock) (?:unlimited |full |digital |premium |instant )?access to\b(?=.*\bsubscri).{0,600}"
     r"|(?:subscribe (?:now|today)|(?:got|have) a (?:news )?tip\??)"
     r"|(?:most (?:popular|read|viewed|shared|commented)|popular on [\w .'’-]{1,40}|more from [\w .'’-]{1,40}|"
     r"you (?:may|might) (?:also )?(?:like|enjoy)(?: these (?:posts|stories|articles))?|"
@@ -85,6 +76,27 @@ _BOILERPLATE_RE = re.compile(
     r")$",
     re.IGNORECASE,
 )
+
+# Furniture that may start anywhere in the line: picture-agency credits, reporting credits, "click here" calls,
+# affiliate disclosures, inbox and app pitches. Unanchored patterns cost more than all the others together, so
+# they are tried only on lines holding one of _UNANCHORED_HINTS.
+_UNANCHORED_RE = re.compile(
+    r"^(?:"
+    r".*\b(?:getty images|shutterstock|istockphoto|imago images|picture alliance)\b\S*\.?"
+    r"|.{1,250}\bcontributed (?:reporting )?to (?:this|the) (?:report|story|article)\.?"
+    r"|.{0,200}\bclick here\b.{0,120}"
+    r"|"
+    r"(?=.*\b(?:you (?:buy|purchase|click|shop)|(?:affiliate|retail|these|our) links?|through (?:this|our) (?:post|site)))"
+    r".{0,200}\b(?:may|might|could|will|can) (?:earn|get|receive|collect|make)\b.{0,40}"
+    r"\b(?:commission|share of (?:the )?(?:sales?|revenue)|affiliate)\b.{0,200}"
+    r"|.{0,120}\b(?:contains?|includes?|uses?) affiliate links?\b.{0,200}"
+    r"|.{0,120}\b(?:delivered|sent|straight|directly) to your inbox\b.{0,100}"
+    r"|.{0,80}\b(?:download|get) (?:the|our) (?:[\w-]+ ){0,3}app\b.{0,100}"
+    r")$",
+    re.IGNORECASE,
+)
+_UNANCHORED_HINTS = ("getty images", "shutterstock", "istockphoto", "imago images", "picture alliance", "contributed",
+                     "click here", "commission", "share of", "affiliate", "inbox", " app")
 
 
 def normalise(text: str) -> str:
@@ -120,7 +132,10 @@ def is_sentence(line: str) -> bool:
 def is_boilerplate(line: str) -> bool:
     """Whether a whole line is page furniture (credit, share prompt, legal notice, bare link)."""
     line = line.strip()
-    return bool(_BOILERPLATE_RE.match(line) or _LABELLED_URL_RE.match(line))
+    if _BOILERPLATE_RE.match(line) or _LABELLED_URL_RE.match(line):
+        return True
+    lowered = line.lower()
+    return any(hint in lowered for hint in _UNANCHORED_HINTS) and bool(_UNANCHORED_RE.match(line))
 
 
 def related_title(line: str) -> tuple[str, str] | None:

@@ -47,7 +47,8 @@ def wrap_loose_text(tree: Any) -> None:
     """
     for node in list(tree.iter(*_LOOSE_TEXT_HOLDERS)):
         text = node.text
-        if not text or word_count(text) < _MIN_LOOSE_WORDS:
+        # Most containers hold only the whitespace of indentation: skip them before counting words.
+        if not text or len(text) < 3 * _MIN_LOOSE_WORDS or word_count(text) < _MIN_LOOSE_WORDS:
             continue
         if not any(child.tag in _PARAGRAPH_LIKE for child in node):
             continue

@@ -85,3 +85,33 @@ def test_text_survives_a_metadata_failure(monkeypatch: pytest.MonkeyPatch) -> No
     article = extract_article(page(f"<p>{P1}</p><p>{P2}</p>"), url=URL)
     assert article.paragraphs == (P1, P2)
     assert article.headline.startswith("Lawmakers agreed late")
+
+
+def _cascade_runs(monkeypatch: pytest.MonkeyPatch, html: str) -> list[bool]:
+    """Which trafilatura passes (fast=True/False) extracting this page runs."""
+    passes: list[bool] = []
+    real = extract_html_module._trafilatura
+
+    def spy(tree: object, url: str | None, *, fast: bool) -> object:
+        passes.append(fast)
+        return real(tree, url, fast=fast)
+
+    monkeypatch.setattr(extract_html_module, "_trafilatura", spy)
+    extract_article(html)
+    return passes
+
+
+def test_an_ordinary_page_needs_only_the_fast_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _cascade_runs(monkeypatch, page(f"<h1>Night trains stay</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p>")) == [True]
+
+
+def test_a_page_without_paragraph_elements_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+    html = page(f"<h1>Night trains stay</h1><div>{P1}<br><br>{P2}<br><br>{P3}</div>").replace(
+        "<footer><p>About us</p></footer>", "")
+    assert _cascade_runs(monkeypatch, html) == [True, False]
+
+
+def test_an_extraction_that_reads_like_a_menu_gets_the_full_cascade(monkeypatch: pytest.MonkeyPatch) -> None:
+    menu = "".join(f"<li>Timetable {i}</li>" for i in range(30))
+    html = page(f"<h1>Night trains stay</h1><p>{P1}</p><ul>{menu}</ul><p>{P2}</p><p>{P3}</p>")
+    assert _cascade_runs(monkeypatch, html) == [True, False]
