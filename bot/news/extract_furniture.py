@@ -40,6 +40,8 @@ _MAX_HEADINGS = 300
 # "Jane Roe is our transport correspondent": what follows the byline's name in a writer's bio.
 _BIO_VERB_RE = re.compile(r"(?:is|was|writes|covers|reports|joined|has (?:been|covered|written|reported))\b")
 _BIO_MAX_WORDS = 60
+_BYLINE_MAX_WORDS = 10
+_CONTACT_RE = re.compile(r"^(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w{2,30})$")
 
 
 @dataclass
@@ -203,6 +205,26 @@ def _is_author_bio(line: str, names: list[str]) -> bool:
         return False
     lowered = line.lower()
     return any(lowered.startswith(name + " ") and _BIO_VERB_RE.match(lowered, len(name) + 1) for name in names)
+
+
+def is_byline(line: str, author: str | None, previous: str = "") -> bool:
+    """Whether a line before the body is part of a byline block: 'By', 'By <name>', the byline's name (with a role
+    after a comma, or after a 'By' line), or the writer's e-mail address or social handle.
+
+    A name alone may be a credit the page shows as text ("Staff Reports"): it needs the 'By' or the role.
+    """
+    text = line.strip()
+    if _CONTACT_RE.match(text):
+        return True
+    if is_sentence(text) or text.count(" ") >= _BYLINE_MAX_WORDS:
+        return False
+    norm = normalise(text)
+    if norm == "by" or norm.startswith("by "):
+        return True
+    name = normalise(author or "")
+    if not name:
+        return False
+    return (norm == name and normalise(previous) == "by") or text.lower().startswith((author or "").lower() + ",")
 
 
 def trim_tail(paragraphs: list[str], furniture: Furniture, author: str | None) -> list[str]:

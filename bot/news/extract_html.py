@@ -16,6 +16,7 @@ from bot.models import Article, Link
 from bot.news.extract_furniture import (
     POPUP_WORDS,
     Furniture,
+    is_byline,
     is_furniture,
     page_furniture,
     strip_popups,
@@ -67,6 +68,8 @@ _FULL_CASCADE_SHARE = 0.6
 # then tends to take the whole page), or when the fast pass reads like a menu: this share of its words in short
 # label lines.
 _MENU_SHARE = 0.25
+# Headline, byline block and standfirst: the lines that may come before the body.
+_MAX_LEAD_LINES = 6
 _LABEL_WORDS = 6
 # Sentence ends in the scripts news is written in (Latin, CJK, Devanagari, Arabic, Armenian, Ethiopic, Burmese).
 _SENTENCE_END_RE = re.compile(r"\w[.!?…।॥۔؟։።။][\"'”’»›)\]」』）】]*(?:\s|$)|[。！？]")
@@ -277,8 +280,13 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     heads = layout.titles | {normalise(meta.headline or "")}
     description = meta.description
     lead = 0
-    while lead < min(len(lines) - 1, 3) and normalise(lines[lead]) in layout.deks | heads:
-        if description is None and normalise(lines[lead]) not in heads:
+    while lead < min(len(lines) - 1, _MAX_LEAD_LINES):
+        norm = normalise(lines[lead])
+        # The byline block (name, role, e-mail, handle) may sit between headline and standfirst.
+        previous = lines[lead - 1] if lead else ""
+        if norm not in layout.deks | heads and not is_byline(lines[lead], meta.author, previous):
+            break
+        if description is None and norm in layout.deks - heads:
             description = lines[lead]
         lead += 1
     lines = lines[lead:]

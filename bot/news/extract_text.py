@@ -60,6 +60,7 @@ _BOILERPLATE_RE = re.compile(
     r"|(?:read more|continue reading|keep reading|load more|show more|see more|back to top|"
     r"skip to (?:main )?content|related(?: articles| stories| posts| topics| coverage| content| links)?|recommended|"
     r"sponsored content|read next|up next|watch next|report an? (?:error|typo|correction)|"
+    r"(?:show |hide |toggle )?caption|close|updated|expand|enlarge|biography|"
     r"(?:print|email|share) this (?:page|article|story|post))\s*[:.…]*"
     # Newsletter pitches, social and comment prompts, and the labels of the link lists around an article
     # ("Most read", "You may also like"), in the wordings news sites share.
@@ -70,6 +71,9 @@ _BOILERPLATE_RE = re.compile(
     r"(?:view|show|load|read|see) (?:all )?(?:\d+ )?comments?)\b.{0,60}"
     r"|(?:get|gain|enjoy|unlock) (?:unlimited |full |digital |premium |instant )?access to\b(?=.*\bsubscri).{0,600}"
     r"|(?:subscribe (?:now|today)|(?:got|have) a (?:news )?tip\??)"
+    # The comment form's notices that blog software prints under every post.
+    r"|this site uses akismet to reduce spam\b.*|your email address will not be published\b.*"
+    r"|(?:required fields are marked|notify me of (?:follow-up comments|new posts))\b.*"
     r"|(?:most (?:popular|read|viewed|shared|commented)|popular on [\w .'’-]{1,40}|more from [\w .'’-]{1,40}|"
     r"you (?:may|might) (?:also )?(?:like|enjoy)(?: these (?:posts|stories|articles))?|"
     r"recommended (?:for you|stories|articles|reading|videos))\s*:?"

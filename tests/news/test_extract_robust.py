@@ -47,6 +47,19 @@ def test_a_lede_paragraph_that_repeats_the_description_stays() -> None:
     assert extract_article(html).paragraphs == (P1, P2)
 
 
+def test_the_byline_block_before_the_body_goes() -> None:
+    byline = "<p>By</p><p>Jane Roe</p><p>@janeroe</p><p>jane.roe@news.example</p><p>Jane Roe, Transport Editor</p>"
+    html = page(f"<h1>Night trains stay</h1>{byline}<p>{P1}</p><p>{P2}</p>", head="<meta name='author' content='Jane Roe'>")
+    assert extract_article(html).paragraphs == (P1, P2)
+
+
+def test_a_lede_opening_with_by_and_a_credit_line_without_by_stay() -> None:
+    lede = "By the end of the year the sleeper trains will run every night of the week, the operator said."
+    html = page(f"<h1>Night trains stay</h1><p>Staff Reports</p><p>{lede}</p><p>{P1}</p>",
+                head="<meta name='author' content='Staff Reports'>")
+    assert extract_article(html).paragraphs == ("Staff Reports", lede, P1)
+
+
 def test_the_page_printing_its_own_address_is_furniture_and_a_cited_address_is_body() -> None:
     cited = "https://rail.example/reports/2023-sleeper-study"
     html = page(f"<h1>Night trains stay</h1><p>{P1}</p><p>{cited}</p><p>{P2}</p><p>{URL}?mod=print</p>")

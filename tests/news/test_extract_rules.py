@@ -66,6 +66,10 @@ BODY = (
         "Related Articles",
         "Print this page",
         "Last modified on Mon 18 Nov 2019 18.56 GMT",
+        "This site uses Akismet to reduce spam. Learn how your comment data is processed.",
+        "Your email address will not be published. Required fields are marked *",
+        "Caption",
+        "Close",
     ],
 )
 def test_furniture_lines(line: str) -> None:
@@ -99,6 +103,7 @@ def test_furniture_lines(line: str) -> None:
         "Read more about the plan on the council website.",
         "Related issues were discussed on Monday.",
         "Get access to clean water, the charity urged donors.",
+        "Close to 300 people attended the meeting, police said.",
     ],
 )
 def test_body_lines_are_not_furniture(line: str) -> None:
