@@ -10,7 +10,7 @@ from bot.models import Actor, ActorKind, Article
 from bot.news import gazetteer as gz
 from bot.news import lexicon as lx
 from bot.news.ner import Mention, find_mentions, recognise
-from bot.news.ner_nouncase import NOUN_CAPITALISING, vouched_names
+from bot.news.ner_languages import for_language
 from bot.news.roles import find_role
 
 __all__ = ["find_actors", "recognise"]
@@ -143,9 +143,7 @@ def find_actors(article: Article, *, limit: int = 10, language: str = "en") -> t
             lead = (start, start + len(p))
             break
         start += len(p) + 2
-    mentions = find_mentions(text)
-    if language in NOUN_CAPITALISING:  # capitals mark every noun there, not just names
-        mentions = vouched_names(mentions)
+    mentions = for_language(find_mentions(text), language)
     roles: dict[int, str] = {}
     minor: list[tuple[int, int]] = []
     for m in mentions:

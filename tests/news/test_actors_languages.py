@@ -1,4 +1,4 @@
-"""Key actors of German text, where every noun is capitalised: only names that something vouches for."""
+"""Key actors of articles not in English: German (every noun capitalised), French and Spanish."""
 
 from __future__ import annotations
 
@@ -53,3 +53,28 @@ def test_the_same_text_read_as_english_keeps_its_capitalised_guesses() -> None:
     # The filter is for noun-capitalising languages only; English reading is unchanged.
     names = {a.name for a in find_actors(STRIKE, language="en", limit=30)}
     assert "Streik" in names or "Einigung" in names
+
+
+def test_french_and_spanish_articles_and_organisation_heads() -> None:
+    french = Article(
+        headline="Le président Emmanuel Macron reçoit Olaf Scholz à Paris",
+        paragraphs=("Le président de la République, Emmanuel Macron, a reçu lundi le chancelier allemand Olaf Scholz. "
+                    "Après la rencontre, Scholz a salué le travail du gouvernement.",),
+        language="fr",
+    )
+    spanish = Article(
+        headline="Pedro Sánchez se reúne con el rey Felipe VI en Madrid",
+        paragraphs=("El presidente del Gobierno, Pedro Sánchez, se reunió el lunes con el rey Felipe VI. "
+                    "Además, el Partido Popular criticó la reunión. Según la Unión Europea, no hay problema.",),
+        language="es",
+    )
+    fr = {a.name: a for a in find_actors(french, language="fr")}
+    assert "Le" not in fr  # a sentence's capitalised article is not a name
+    assert fr["Olaf Scholz"].kind == fr["Emmanuel Macron"].kind == "person"
+    assert fr["Olaf Scholz"].mentions == 3
+    assert fr["Paris"].kind == "location"
+    assert fr["République"].kind == "organization"  # the state, by its French head noun
+    es = {a.name: a.kind for a in find_actors(spanish, language="es")}
+    assert "El" not in es
+    assert es["Partido Popular"] == es["Unión Europea"] == es["Gobierno"] == "organization"
+    assert es["Pedro Sánchez"] == "person" and es["Madrid"] == "location"
