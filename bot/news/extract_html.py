@@ -250,8 +250,7 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
         meta = page_meta(tree, url)
     except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
         log.debug("metadata failed on %s: %r", url, err)
-        meta = PageMeta(headline=None, description=None, author=None, published=None, site=None, language=None,
-                        canonical=None, image=None)
+        meta = PageMeta()
     layout, furniture = _Layout(), Furniture()
     related: tuple[Link, ...] = ()
     try:
@@ -278,15 +277,16 @@ def extract_html(content: str, *, url: str | None = None, language_hint: str | N
     lines = [_table_row(line[2:] if line.startswith("- ") else line) for line in lines if line]
     # A standfirst the page sets apart from the body is the description, not the first paragraph.
     heads = layout.titles | {normalise(meta.headline or "")}
+    before_body, deks_only = layout.deks | heads, layout.deks - heads
     description = meta.description
     lead = 0
     while lead < min(len(lines) - 1, _MAX_LEAD_LINES):
         norm = normalise(lines[lead])
         # The byline block (name, role, e-mail, handle) may sit between headline and standfirst.
         previous = lines[lead - 1] if lead else ""
-        if norm not in layout.deks | heads and not is_byline(lines[lead], meta.author, previous):
+        if norm not in before_body and not is_byline(lines[lead], meta.author, previous):
             break
-        if description is None and norm in layout.deks - heads:
+        if description is None and norm in deks_only:
             description = lines[lead]
         lead += 1
     lines = lines[lead:]

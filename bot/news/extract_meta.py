@@ -25,14 +25,14 @@ _ARTICLE_TYPES = frozenset(
 class PageMeta:
     """What the page says about itself, before reading its text."""
 
-    headline: str | None
-    description: str | None
-    author: str | None
-    published: datetime | None
-    site: str | None
-    language: str | None
-    canonical: str | None
-    image: str | None
+    headline: str | None = None
+    description: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    site: str | None = None
+    language: str | None = None
+    canonical: str | None = None
+    image: str | None = None
 
 
 def absolute(href: str | None, base: str | None) -> str | None:

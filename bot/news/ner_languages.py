@@ -35,9 +35,11 @@ _ORG_HEADS: dict[str, frozenset[str]] = {
               "organização liga fundação sindicato prefeitura",
         "de": "partei union regierung ministerium bank bundestag rat kommission gericht universität polizei "
               "verband gesellschaft gruppe agentur institut ausschuss organisation verein konzern stiftung "
-              "gewerkschaft zentralbank",
+              "gewerkschaft",
     }.items()
 }
+# German joins a head noun into compounds ("Bundesregierung", "Zentralbank"): matched as word endings.
+_ORG_SUFFIXES = {lang: tuple(heads) for lang, heads in _ORG_HEADS.items() if lang in NOUN_CAPITALISING}
 
 
 def _is_org(name: str, language: str) -> bool:
@@ -46,8 +48,8 @@ def _is_org(name: str, language: str) -> bool:
     if not heads:
         return False
     parts = [p.lower() for p in name.split()]
-    if language in NOUN_CAPITALISING:
-        return any(p.endswith(tuple(heads)) for p in parts)
+    if language in _ORG_SUFFIXES:
+        return any(p.endswith(_ORG_SUFFIXES[language]) for p in parts)
     return any(p in heads for p in parts)
 
 

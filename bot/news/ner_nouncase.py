@@ -18,7 +18,7 @@ from bot.news.ner_text import Mention, is_acronym, is_place, known_org
 __all__ = ["NOUN_CAPITALISING", "vouched_names"]
 
 # Languages whose common nouns are capitalised, so capitals say little about names.
-NOUN_CAPITALISING = frozenset({"de", "lb"})
+NOUN_CAPITALISING = frozenset({"de"})
 _ADJECTIVE_ENDINGS = ("e", "es", "en", "em")
 # Office words that stand before a name as its title ("Bundeskanzler Olaf Scholz", "Ministerpräsidentin X").
 _TITLE_ENDINGS = ("kanzler", "kanzlerin", "minister", "ministerin", "präsident", "präsidentin", "sprecher",

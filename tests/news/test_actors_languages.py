@@ -27,10 +27,6 @@ VISIT = Article(
 )
 
 
-def _kinds(article: Article) -> dict[str, str]:
-    return {a.name: a.kind for a in find_actors(article, language="de")}
-
-
 def test_capitalised_common_nouns_are_not_actors() -> None:
     actors = find_actors(STRIKE, language="de")
     assert {a.name: a.kind for a in actors} == {"Deutsche Bahn": "organization", "Frankfurt": "location"}
@@ -40,7 +36,7 @@ def test_capitalised_common_nouns_are_not_actors() -> None:
 
 def test_people_organisations_and_places_with_titles_split_off() -> None:
     actors = {a.name: a for a in find_actors(VISIT, language="de")}
-    assert _kinds(VISIT) == {
+    assert {name: a.kind for name, a in actors.items()} == {
         "Olaf Scholz": "person", "Emmanuel Macron": "person", "Friedrich Merz": "person",
         "Berlin": "location", "Ukraine": "location", "Nahen Osten": "location",
         "Europäische Union": "organization", "CDU": "organization",
