@@ -193,7 +193,7 @@ class FeedSync:
                     ok = all(o.status != "error" for o in outcomes)
                     return outcomes
                 finally:
-                    await self.store.release_fetch(url, self.clock(), ok)
+                    await self._release(url, ok)
             if claim == "fresh":
                 # The holder stored its feeds before it released the URL, so a feed of ours with no
                 # state now was not among them (another configuration): it has nothing to reuse.
@@ -210,6 +210,14 @@ class FeedSync:
                 return [FeedOutcome(f.id, "busy", error=message) for f in group]
             await asyncio.sleep(pause)
             pause = min(WAIT_CAP, pause * 2)
+
+    async def _release(self, url: str, ok: bool) -> None:
+        # The feed's items are stored by now, so a store that fails to record the release costs only
+        # time: other processes wait out the lease, then fetch again. The outcome stands.
+        try:
+            await self.store.release_fetch(url, self.clock(), ok)
+        except Exception:
+            log.exception("feed %s: releasing its fetch claim failed; other processes wait for the lease", url)
 
     async def _fetch(self, url: str, group: list[FeedSettings], state: FeedState | None, now: datetime,
                      dry_run: bool, notify: Notify | None) -> list[FeedOutcome]:

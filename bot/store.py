@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -56,6 +57,7 @@ from bot.store_schema import (
 __all__ = ["MIGRATIONS", "ClaimResult", "FeedState", "Store", "StoredItem", "item_from_json", "item_to_json"]
 
 log = logging.getLogger(__name__)
+BUSY_TIMEOUT = 30  # seconds a write waits for another process's write lock
 
 
 class _Lost(Exception):
@@ -73,6 +75,23 @@ async def _enable_wal(db: aiosqlite.Connection) -> None:
             if "locked" not in str(err) or attempt == 99:
                 raise
             await asyncio.sleep(0.05)
+
+
+async def _begin_immediate(db: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, retried while SQLite answers "locked" without waiting: it does so when a read of
+    another task on this same connection is still open on a snapshot that another process's commit has
+    made stale (waiting could deadlock, so the busy timeout is skipped); that read ends within moments."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.002
+    while True:
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(0.1, pause * 2)
 
 
 class Store:
@@ -93,11 +112,11 @@ class Store:
         try:
             if target != ":memory:":
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(target, timeout=30)
+            db = await aiosqlite.connect(target, timeout=BUSY_TIMEOUT)
             db.row_factory = aiosqlite.Row
             await _enable_wal(db)
             await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA busy_timeout=30000")
+            await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
             store = cls(db, target)
             await store._migrate()
         except Exception as err:
@@ -139,7 +158,7 @@ class Store:
         processes, and a write never fails at once with "database is locked" as a deferred transaction
         does when another connection wrote after it started reading."""
         async with self._write:
-            await self.db.execute("BEGIN IMMEDIATE")
+            await _begin_immediate(self.db)
             try:
                 yield
             except BaseException:

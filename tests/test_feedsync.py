@@ -15,6 +15,7 @@ import pytest
 
 from bot import feedsync
 from bot.digests import DigestService
+from bot.errors import StoreError
 from bot.feedsync import FeedSync, HealthPolicy
 from bot.news.fetch import make_session
 from bot.settings import DigestSettings, FeedSettings, FetchSettings, Settings
@@ -156,6 +157,24 @@ async def test_fresh_window_interval_and_on_demand_runs(server: FeedServer, open
     assert later["a"].status == "not_modified" and later["b"].status == "shared"
     assert on_demand["b"].status == "not_modified"
     assert server.hits == {"/a.xml": 3, "/b.xml": 3}
+
+
+async def test_a_release_the_store_refuses_keeps_the_fetch(server: FeedServer, opener: Opener,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    (proc,) = await processes(1, settings_for(server), opener, clock)
+
+    async def refused(*_: object) -> None:
+        raise StoreError("the store is unavailable")
+
+    monkeypatch.setattr(proc.service.store, "release_fetch", refused)
+    try:
+        outcome = (await proc.service.refresh_feeds(["b"]))["b"]
+        stored = await proc.service.store.candidates("d", "b", 0)
+    finally:
+        await proc.close()
+    assert outcome.status == "fetched" and outcome.error is None
+    assert sorted(s.item.title for s in stored) == sorted(e.title for e in ITEMS[2:])
 
 
 async def test_interval_zero_always_fetches(server: FeedServer, opener: Opener) -> None:

@@ -195,3 +195,24 @@ async def test_stores_opened_together_migrate_once(tmp_path: Path) -> None:
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_write_waits_for_a_read_in_flight_on_the_same_connection(tmp_path: Path) -> None:
+    # Feeds refresh concurrently on one connection: a write transaction may begin while another task's
+    # read still holds a snapshot that a second process has since made stale. SQLite then answers
+    # "database is locked" at once, without its busy timeout; the write must wait for the read instead.
+    store = await Store.open(tmp_path / "db.sqlite")
+    other = await Store.open(tmp_path / "db.sqlite")
+    try:
+        await store.record_fetch_ok("f", "http://x.example/f", status=200, etag=None, last_modified=None,
+                                    items=[it(1), it(2), it(3)], now=NOW)
+        async with store.db.execute("SELECT item_key FROM items") as cur:
+            assert await cur.fetchone() is not None  # the read is open: its snapshot is held
+            await other.set_baseline("d", "f", 1, NOW)  # another process commits after that snapshot
+            write = asyncio.create_task(store.set_baseline("d", "g", 1, NOW))
+            await asyncio.sleep(0.05)
+        await asyncio.wait_for(write, 5)
+        assert await store.baseline("d", "g") == 1
+    finally:
+        await store.close()
+        await other.close()
