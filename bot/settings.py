@@ -34,7 +34,7 @@ class DefaultsSettings:
     language: str = "auto"
     algorithm: str = "news"
     sentences: int = 3
-    max_actors: int = 10
+    max_actors: int = 15
     max_related: int = 8
 
 
