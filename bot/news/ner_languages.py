@@ -3,7 +3,9 @@
 The recogniser's lists and cues are English. In other languages a sentence's capitalised first word is
 often an article ("Le", "El", "Der"), and organisations are named by a head noun the English lists do
 not hold ("Partido Popular", "Unión Europea", "Bundesregierung"): without these rules they came out as
-people. German needs more still (see ner_nouncase).
+people. A definite article leading a name makes it a title or a body ("Le Monde", "El País"), not a person,
+unless the gazetteer lists it as a place ("La Paz"). German needs more still (see ner_nouncase); elided
+articles ("l'Union") are split off in tokenising (ner_text).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.news.ner_nouncase import NOUN_CAPITALISING, vouched_names
-from bot.news.ner_text import Mention
+from bot.news.ner_text import Mention, is_place
 from bot.news.text import stop_words
 
 __all__ = ["for_language"]
@@ -38,6 +40,17 @@ _ORG_HEADS: dict[str, frozenset[str]] = {
               "gewerkschaft",
     }.items()
 }
+# Definite articles: a name they lead is a title or a body ("Le Monde", "La France insoumise", "Die Zeit"),
+# not a person, unless the gazetteer lists it as a place ("Le Havre", "La Paz", "Los Angeles").
+_ARTICLES: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "fr": "le la les l' l’", "es": "el la los las", "it": "il lo la i gli le l' l’", "pt": "o a os as",
+        "ca": "el la els les l' l’", "de": "der die das den dem des",
+    }.items()
+}
+# Words that open a sentence before a name without being part of it ("Selon Le Monde", "Secondo La Repubblica").
+_LEADERS = frozenset("selon secondo según segundo conforme laut pour per para".split())
 # German joins a head noun into compounds ("Bundesregierung", "Zentralbank"): matched as word endings.
 _ORG_SUFFIXES = {lang: tuple(heads) for lang, heads in _ORG_HEADS.items() if lang in NOUN_CAPITALISING}
 
@@ -62,8 +75,33 @@ def for_language(mentions: Sequence[Mention], language: str) -> list[Mention]:
     kept = [m for m in mentions if " " in m.name or m.name.lower() not in stops]
     if language in NOUN_CAPITALISING:
         kept = vouched_names(kept)
-    # A head noun vouches for the kind, so a single mention of the name is kept.
+    kept = [_article_led(_unled(m, stops), language) for m in kept]
+    # A head noun vouches for the kind, so a single mention of the name is kept; a guessed place yields to it
+    # ("de l'Union": the recogniser guesses a lone word after an article is a place).
     return [
-        replace(m, kind="organization", guessed=False) if m.kind != "location" and _is_org(m.name, language) else m
+        replace(m, kind="organization", guessed=False)
+        if (m.kind != "location" or m.guessed) and _is_org(m.name, language) else m
         for m in kept
     ]
+
+
+def _unled(m: Mention, stops: frozenset[str]) -> Mention:
+    """The mention without a capitalised preposition opening its sentence ("Selon Le Monde" is "Le Monde")."""
+    first, _, rest = m.name.partition(" ")
+    if rest and rest[:1].isupper() and first.lower() in _LEADERS:
+        return replace(m, name=rest, start=m.end - len(rest))
+    return m
+
+
+def _article_led(m: Mention, language: str) -> Mention:
+    """A name led by a definite article as an organisation, unless it is a listed place or a person's title."""
+    first, _, rest = m.name.partition(" ")
+    if not rest or first.lower() not in _ARTICLES.get(language, ()) or m.title is not None:
+        return m
+    if is_place(m.name):
+        return replace(m, kind="location", guessed=False)
+    if is_place(rest):  # "La France a livré": the article a sentence puts before a country
+        return replace(m, name=rest, kind="location", guessed=False, start=m.end - len(rest))
+    if m.kind == "location" and not m.guessed:
+        return m  # a place a cue vouches for ("à La Rochelle")
+    return replace(m, kind="organization", guessed=False)

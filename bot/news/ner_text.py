@@ -22,6 +22,13 @@ ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split(
 OPENERS = frozenset("\"'“‘([-–—")
 # Words Title Case headings leave in lower case.
 SMALL_WORDS = frozenset("a an the and or but nor for on at to from by of in into with as vs via per over up off out".split())
+# French, Italian and Catalan elide an article or a word before a vowel ("l'Ukraine", "dell'Unione", "qu'Israël"):
+# the name starts after the apostrophe. "D'Alema", "O'Neill" and "Côte d'Ivoire" are names themselves.
+ELISION = re.compile(
+    r"(?:[lL]|d|[qQ]u|lorsqu|puisqu|jusqu|quoiqu|[dDnN]ell|[aA]ll|[dD]all|[sS]ull|coll|[dDnN]egl|[aA]gl|[dD]agl|[sS]ugl"
+    r"|[qQ]uell|[qQ]uest|un)"
+    r"['’](?=[^\W\d_])"
+)
 
 
 
@@ -63,6 +70,8 @@ def is_cap(word: str) -> bool:
     """Whether a word is written like the start of a name."""
     if word[:3] in {"al-", "el-"}:  # "al-Assad", "el-Sheikh"
         return word[3:4].isupper()
+    if word[-1:] in {"'", "’"}:
+        return False  # an elided article split off a name ("L'" of "L'Union")
     return word[:1].isupper() and word[:1].isalpha() and (len(word) > 1 or word in ROMAN)
 
 
@@ -151,6 +160,17 @@ def compound_tail(token: str) -> bool:
     return token[:1] == "-" and _compound_tail(token[1:])
 
 
+def _elided(word: str, cut: int, before: list[Tok]) -> bool:
+    """Whether an apostrophe splits an elided word from a name ("l'Union"), not a name from its own part."""
+    rest = word[cut:]
+    if not rest[:1].isupper() or is_place(word):  # "l'aide" is no name; "L'Aquila" is one
+        return False
+    prev = before[-1].text if before else ""
+    if word[:1].isupper():  # capitalised: the article belongs to the name ("selon L'Équipe") unless a sentence starts
+        return not prev or prev in SENT_END or prev in OPENERS or prev == ":"
+    return not (cut == 2 and word[0] == "d" and is_cap(prev))  # "Côte d'Ivoire", "Giscard d'Estaing"
+
+
 def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
     """Lines as (offset, mode, tokens), tokens marked where a sentence starts."""
     out: list[tuple[int, str, list[Tok]]] = []
@@ -162,6 +182,8 @@ def tokenise(text: str) -> list[tuple[int, str, list[Tok]]]:
             head, dash, tail = w.rpartition("-")
             if dash and head[:1].isupper() and _compound_tail(tail):  # "New York-based", "Amman-bound"
                 toks += [Tok(head, at, at + len(head)), Tok(dash + tail, at + len(head), at + len(w))]
+            elif ("'" in w or "’" in w) and (el := ELISION.match(w)) and _elided(w, el.end(), toks):
+                toks += [Tok(w[:el.end()], at, at + el.end()), Tok(w[el.end():], at + el.end(), at + len(w))]
             else:
                 toks.append(Tok(w, at, at + len(w)))
         start = True
