@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.news import gazetteer as gz
 from bot.news.ner_nouncase import NOUN_CAPITALISING, vouched_names
 from bot.news.ner_text import Mention, is_place
 from bot.news.text import stop_words
@@ -51,6 +52,12 @@ _ARTICLES: dict[str, frozenset[str]] = {
 }
 # Words that open a sentence before a name without being part of it ("Selon Le Monde", "Secondo La Repubblica").
 _LEADERS = frozenset("selon secondo según segundo conforme laut pour per para".split())
+# State bodies that end an office's title before a person's name ("presidente del Consiglio Giorgia Meloni",
+# "président de la République Emmanuel Macron"): such a run is the person, the body only their title.
+_TITLE_BODIES = frozenset(
+    "consiglio governo repubblica camera senato république gouvernement sénat assemblée gobierno república "
+    "congreso senado câmara".split()
+)
 # German joins a head noun into compounds ("Bundesregierung", "Zentralbank"): matched as word endings.
 _ORG_SUFFIXES = {lang: tuple(heads) for lang, heads in _ORG_HEADS.items() if lang in NOUN_CAPITALISING}
 
@@ -75,7 +82,7 @@ def for_language(mentions: Sequence[Mention], language: str) -> list[Mention]:
     kept = [m for m in mentions if " " in m.name or m.name.lower() not in stops]
     if language in NOUN_CAPITALISING:
         kept = vouched_names(kept)
-    kept = [_article_led(_unled(m, stops), language) for m in kept]
+    kept = [_article_led(_unled(_untitled(m), stops), language) for m in kept]
     # A head noun vouches for the kind, so a single mention of the name is kept; a guessed place yields to it
     # ("de l'Union": the recogniser guesses a lone word after an article is a place).
     return [
@@ -83,6 +90,15 @@ def for_language(mentions: Sequence[Mention], language: str) -> list[Mention]:
         if (m.kind != "location" or m.guessed) and _is_org(m.name, language) else m
         for m in kept
     ]
+
+
+def _untitled(m: Mention) -> Mention:
+    """The person named after a state body that ends their title ("Consiglio Giorgia Meloni" is Giorgia Meloni)."""
+    parts = m.name.split()
+    if len(parts) >= 3 and parts[0].lower() in _TITLE_BODIES and parts[1] in gz.first_names():
+        rest = m.name[len(parts[0]) + 1:]
+        return replace(m, name=rest, kind="person", guessed=False, start=m.end - len(rest))
+    return m
 
 
 def _unled(m: Mention, stops: frozenset[str]) -> Mention:

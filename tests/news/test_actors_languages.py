@@ -144,3 +144,18 @@ def test_apostrophes_inside_names_are_not_elisions() -> None:
     assert {"O'Neal", "d'Estaing", "d'Ivoire", "L'Équipe"} <= set(words)  # a capitalised word before "d'"
     assert words[words.index("said") - 2:words.index("said")] == ["L'", "Oreal"]  # a sentence's own article
     assert [t.text for _, _, toks in tokenise("la visite d’Emmanuel Macron") for t in toks][2:4] == ["d’", "Emmanuel"]
+
+
+def test_a_state_body_ending_a_title_is_not_part_of_the_name() -> None:
+    texts = {
+        "it": "La presidente del Consiglio Giorgia Meloni ha incontrato ieri i sindacati. Meloni ha promesso una "
+              "risposta entro la settimana.",
+        "fr": "Le président de la République Emmanuel Macron a défendu mardi sa réforme devant les maires. "
+              "Macron a promis une réponse rapide.",
+    }
+    found = {lang: {a.name: a for a in find_actors(Article(headline="Vertice", paragraphs=(text,), language=lang),
+                                                      language=lang, limit=20)}
+             for lang, text in texts.items()}
+    assert found["it"]["Giorgia Meloni"].kind == found["fr"]["Emmanuel Macron"].kind == "person"
+    assert found["it"]["Giorgia Meloni"].mentions == 2  # "Meloni ha promesso" counts for her
+    assert not any(name.startswith(("Consiglio", "République")) for names in found.values() for name in names)
